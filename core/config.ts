@@ -1,0 +1,146 @@
+/**
+ * Run configuration: the fields a run accepts, and their resolution from defaults, the
+ * algorithm's per-env preset, a config file and command-line flags (later wins), validated
+ * as a whole before any work starts.
+ */
+import { BACKENDS } from "./backend.ts";
+import type { AlgorithmDefinition, PolicyDefinition, Registry } from "./plugin.ts";
+import { ConfigError, type Schema, validate, type ValuesOf } from "./schema.ts";
+
+/** Scalar run settings. */
+export const RUN_SCHEMA = {
+  algo: { type: "string", default: "sac", doc: "registered algorithm" },
+  env: { type: "string", default: "Pendulum-v1", doc: "registered env id" },
+  policy: { type: "string", default: "", doc: "registered policy (empty: the algorithm's)" },
+  steps: { type: "number", integer: true, min: 1, default: 20000, doc: "env steps to train" },
+  seed: { type: "number", integer: true, min: 0, default: 0, doc: "seed of every generator" },
+  numEnvs: { type: "number", integer: true, min: 1, default: 1, doc: "env copies" },
+  backend: { type: "string", values: BACKENDS, default: "wasm", doc: "TensorFlow.js backend" },
+  out: { type: "string", default: "runs", doc: "folder that receives the run folder" },
+  name: { type: "string", default: "", doc: "run folder name (empty: generated)" },
+  evalEvery: { type: "number", integer: true, min: 1, default: 5000, doc: "env steps" },
+  evalEpisodes: { type: "number", integer: true, min: 1, default: 10, doc: "episodes per eval" },
+  checkpointEvery: { type: "number", integer: true, min: 1, default: 10000, doc: "env steps" },
+  logEvery: { type: "number", integer: true, min: 1, default: 1000, doc: "env steps per row" },
+  quiet: { type: "boolean", default: false, doc: "log lines instead of a progress bar" },
+} as const satisfies Schema;
+
+/** Keys holding objects or lists, validated by the registry entries they configure. */
+const NESTED_KEYS = ["plugins", "algoParams", "policyParams", "envParams"] as const;
+
+/** Every key a config file or flag set may contain. */
+export const CONFIG_KEYS: string[] = [...Object.keys(RUN_SCHEMA), ...NESTED_KEYS];
+
+/** A config as given by the user: any subset of the keys. */
+export type RawConfig = Record<string, unknown>;
+
+/** A fully resolved, validated run configuration (what `config.json` holds). */
+export interface RunConfig extends ValuesOf<typeof RUN_SCHEMA> {
+  plugins: string[];
+  algoParams: Record<string, unknown>;
+  policyParams: Record<string, unknown>;
+  envParams: Record<string, unknown>;
+}
+
+/** Checks a raw config's keys and the types of its nested fields. */
+export function checkRawConfig(raw: RawConfig, source: string): void {
+  for (const key of Object.keys(raw)) {
+    if (!CONFIG_KEYS.includes(key)) {
+      throw new ConfigError(`${source}: unknown key '${key}'; allowed: ${CONFIG_KEYS.join(", ")}`);
+    }
+  }
+  if (raw.plugins !== undefined) {
+    if (!Array.isArray(raw.plugins) || !raw.plugins.every((p) => typeof p === "string")) {
+      throw new ConfigError(`${source}: plugins: expected an array of module paths or URLs`);
+    }
+  }
+  for (const key of ["algoParams", "policyParams", "envParams"]) {
+    const v = raw[key];
+    if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v))) {
+      throw new ConfigError(`${source}: ${key}: expected an object, got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+/** Reads and checks a JSON config file. */
+export function readConfigFile(path: string): RawConfig {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    throw new ConfigError(`--config: file '${path}' does not exist or cannot be read`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`--config: '${path}' is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`--config: '${path}' must hold a JSON object`);
+  }
+  checkRawConfig(raw as RawConfig, `--config ${path}`);
+  return raw as RawConfig;
+}
+
+/** The registry entries a resolved config names. */
+export interface ResolvedRun {
+  config: RunConfig;
+  algorithm: AlgorithmDefinition;
+  policy: PolicyDefinition;
+}
+
+/**
+ * Resolves a raw config against a registry (plugins already loaded): fills defaults and the
+ * algorithm's preset for the env, validates every field, and checks that the env can be
+ * built with its params and that the policy suits the algorithm.
+ */
+export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
+  checkRawConfig(raw, "config");
+  const scalars: Record<string, unknown> = {};
+  for (const key of Object.keys(RUN_SCHEMA)) if (key in raw) scalars[key] = raw[key];
+  const base = validate(RUN_SCHEMA, scalars, "");
+  const algorithm = registry.algorithm(base.algo);
+  const envDef = registry.env(base.env);
+  const preset = algorithm.presets?.[base.env] ?? {};
+  if (!("steps" in raw) && preset.steps) base.steps = preset.steps;
+  if (!("numEnvs" in raw)) base.numEnvs = preset.numEnvs ?? algorithm.defaultNumEnvs;
+  if (!base.policy) base.policy = preset.policy ?? algorithm.defaultPolicy;
+  const policy = registry.policy(base.policy);
+  if (!algorithm.policyKinds.includes(policy.kind)) {
+    throw new ConfigError(
+      `policy: '${base.policy}' (kind ${policy.kind}) cannot be trained by algo '${base.algo}'; ` +
+        `it needs a policy of kind ${algorithm.policyKinds.join(" or ")}`,
+    );
+  }
+  const algoParams = validate(
+    algorithm.schema,
+    { ...preset.algoParams, ...(raw.algoParams as object) },
+    "algoParams",
+  );
+  const policyParams = validate(
+    policy.schema,
+    {
+      ...(base.policy === algorithm.defaultPolicy ? algorithm.policyParams : {}),
+      ...preset.policyParams,
+      ...(raw.policyParams as object),
+    },
+    "policyParams",
+  );
+  const envParams = { ...(raw.envParams as Record<string, unknown> ?? {}) };
+  let env;
+  try {
+    env = envDef.create(envParams);
+  } catch (e) {
+    throw new ConfigError(`envParams (${base.env}): ${(e as Error).message}`);
+  }
+  env.close?.();
+  const config: RunConfig = {
+    ...base,
+    plugins: (raw.plugins as string[] | undefined) ?? [],
+    algoParams,
+    policyParams,
+    envParams,
+  };
+  return { config, algorithm, policy };
+}

@@ -1,0 +1,99 @@
+/**
+ * Running mean and variance over a stream of vectors (Welford / Chan's parallel update), as
+ * Gymnasium's NormalizeObservation and NormalizeReward wrappers keep them.
+ */
+export class RunningMeanStd {
+  readonly mean: Float64Array;
+  readonly var: Float64Array;
+  count: number;
+
+  /** Starts at mean 0, variance 1, with a tiny pseudo-count like Gymnasium's (1e-4). */
+  constructor(readonly size: number, epsilon = 1e-4) {
+    this.mean = new Float64Array(size);
+    this.var = new Float64Array(size).fill(1);
+    this.count = epsilon;
+  }
+
+  /** Adds a batch of `rows` vectors stored row-major in `data`. */
+  update(data: ArrayLike<number>, rows: number): void {
+    const n = this.size;
+    if (rows === 0) return;
+    const batchMean = new Float64Array(n);
+    const batchVar = new Float64Array(n);
+    for (let r = 0; r < rows; r++) {
+      for (let d = 0; d < n; d++) batchMean[d] += data[r * n + d];
+    }
+    for (let d = 0; d < n; d++) batchMean[d] /= rows;
+    for (let r = 0; r < rows; r++) {
+      for (let d = 0; d < n; d++) {
+        const x = data[r * n + d] - batchMean[d];
+        batchVar[d] += x * x;
+      }
+    }
+    for (let d = 0; d < n; d++) batchVar[d] /= rows;
+    const total = this.count + rows;
+    for (let d = 0; d < n; d++) {
+      const delta = batchMean[d] - this.mean[d];
+      const m2 = this.var[d] * this.count + batchVar[d] * rows +
+        delta * delta * this.count * rows / total;
+      this.mean[d] += delta * rows / total;
+      this.var[d] = m2 / total;
+    }
+    this.count = total;
+  }
+
+  /** Serialisable state. */
+  state(): { mean: number[]; var: number[]; count: number } {
+    return { mean: Array.from(this.mean), var: Array.from(this.var), count: this.count };
+  }
+
+  /** Restores {@link RunningMeanStd.state}'s output. */
+  load(state: { mean: number[]; var: number[]; count: number }): void {
+    if (state.mean.length !== this.size) {
+      throw new Error(`normalizer state has size ${state.mean.length}, expected ${this.size}`);
+    }
+    this.mean.set(state.mean);
+    this.var.set(state.var);
+    this.count = state.count;
+  }
+}
+
+/**
+ * Observation normaliser applied inside a policy: `clip((x - mean) / sqrt(var + eps), -clip,
+ * clip)`. When disabled it is the identity, so policies always call it.
+ */
+export class ObsNormalizer {
+  readonly stats: RunningMeanStd;
+  /** Whether statistics are applied (and updated by algorithms that train it). */
+  readonly enabled: boolean;
+  readonly clip: number;
+  readonly epsilon = 1e-8;
+
+  /** Creates a normaliser for vectors of `size`. */
+  constructor(size: number, enabled: boolean, clip = 10) {
+    this.stats = new RunningMeanStd(size);
+    this.enabled = enabled;
+    this.clip = clip;
+  }
+
+  /** Normalises `rows` vectors into a new array (a copy even when disabled). */
+  apply(data: Float32Array, out: Float32Array = new Float32Array(data.length)): Float32Array {
+    if (!this.enabled) {
+      out.set(data);
+      return out;
+    }
+    const n = this.stats.size;
+    const { mean, var: variance } = this.stats;
+    for (let i = 0; i < data.length; i++) {
+      const d = i % n;
+      const z = (data[i] - mean[d]) / Math.sqrt(variance[d] + this.epsilon);
+      out[i] = Math.max(-this.clip, Math.min(this.clip, z));
+    }
+    return out;
+  }
+
+  /** Adds a batch to the statistics (no-op when disabled). */
+  update(data: Float32Array, rows: number): void {
+    if (this.enabled) this.stats.update(data, rows);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Algorithms, plugins and the registry that holds what plugins add.
+ */
+import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
+import type { Policy, PolicySpec } from "./policy.ts";
+import type { Rng } from "./rng.ts";
+import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
+
+/** Scalars an iteration reports (losses, temperatures, ...). */
+export type Metrics = Record<string, number>;
+
+/** What one {@link Algorithm.iterate} call did. */
+export interface IterationResult {
+  metrics: Metrics;
+  /** Training episodes that finished during the iteration. */
+  episodes: EpisodeStat[];
+}
+
+/** Everything an algorithm is built from. */
+export interface AlgorithmContext<P> {
+  env: VecEnv;
+  policy: Policy;
+  params: P;
+  /** The algorithm's own generator (exploration noise, minibatch sampling). */
+  rng: Rng;
+  /** Env steps the run is configured for (for schedules such as learning-rate annealing). */
+  totalSteps: number;
+}
+
+/** A training algorithm: collects experience through its VecEnv and updates its policy. */
+export interface Algorithm {
+  readonly policy: Policy;
+  /** Env steps taken so far, summed over env copies. */
+  readonly envSteps: number;
+  /** One unit of work: collect and update (a step for SAC, a rollout for PPO). */
+  iterate(): IterationResult;
+  /** Everything needed to continue exactly: networks, optimisers, buffers, generators. */
+  state(): unknown;
+  /** Restores {@link Algorithm.state}'s output. */
+  load(state: unknown): void;
+  /** Frees tensors. */
+  dispose(): void;
+}
+
+/** Per-env settings an algorithm ships in files (hyper-parameters tuned for an env). */
+export interface Preset {
+  numEnvs?: number;
+  steps?: number;
+  policy?: string;
+  algoParams?: Record<string, unknown>;
+  policyParams?: Record<string, unknown>;
+}
+
+/** How an algorithm is registered. */
+export interface AlgorithmDefinition<S extends Schema = Schema> {
+  description: string;
+  schema: S;
+  /** Policy used when the run config names none. */
+  defaultPolicy: string;
+  /** Policy kinds (`Policy.kind`) this algorithm can train. */
+  policyKinds: string[];
+  /** Parameters this algorithm wants for its default policy (presets and config override). */
+  policyParams?: Record<string, unknown>;
+  /** Env copies when neither preset nor config says. */
+  defaultNumEnvs: number;
+  /** Presets by env id. */
+  presets?: Record<string, Preset>;
+  /** Builds the algorithm with validated parameters. */
+  create(context: AlgorithmContext<ValuesOf<S>>): Algorithm;
+}
+
+/** How a policy family is registered. */
+export interface PolicyDefinition<S extends Schema = Schema> {
+  description: string;
+  kind: string;
+  schema: S;
+  /** Builds the policy with validated parameters and an init generator. */
+  create(spec: PolicySpec, params: ValuesOf<S>, rng: Rng): Policy;
+}
+
+/** How an env is registered. */
+export interface EnvDefinition {
+  description: string;
+  create: EnvFactory;
+}
+
+/** A bundle of envs, policies and algorithms. */
+export interface Plugin {
+  name: string;
+  envs?: Record<string, EnvDefinition>;
+  policies?: Record<string, PolicyDefinition>;
+  algorithms?: Record<string, AlgorithmDefinition>;
+}
+
+/** Types an algorithm definition (keeps the schema's value types for `create`). */
+export function defineAlgorithm<S extends Schema>(
+  definition: AlgorithmDefinition<S>,
+): AlgorithmDefinition {
+  return definition as unknown as AlgorithmDefinition;
+}
+
+/** Types a policy definition (keeps the schema's value types for `create`). */
+export function definePolicy<S extends Schema>(
+  definition: PolicyDefinition<S>,
+): PolicyDefinition {
+  return definition as unknown as PolicyDefinition;
+}
+
+/** Checks a plugin's shape and returns it; throws an error naming the plugin and the fault. */
+export function definePlugin(plugin: Plugin): Plugin {
+  checkPlugin(plugin, "definePlugin");
+  return plugin;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Structural check of a plugin value; `source` names where it came from. */
+export function checkPlugin(value: unknown, source: string): asserts value is Plugin {
+  if (!isRecord(value)) {
+    throw new ConfigError(
+      `plugin ${source}: expected an object with a 'name', got ${typeof value}`,
+    );
+  }
+  const name = value.name;
+  if (typeof name !== "string" || name.length === 0) {
+    throw new ConfigError(`plugin ${source}: 'name' must be a non-empty string`);
+  }
+  const where = `plugin '${name}' (${source})`;
+  const known = ["name", "envs", "policies", "algorithms"];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(`${where}: unknown key '${key}'; allowed: ${known.join(", ")}`);
+    }
+  }
+  if (!value.envs && !value.policies && !value.algorithms) {
+    throw new ConfigError(
+      `${where}: adds nothing; give at least one of envs, policies, algorithms`,
+    );
+  }
+  const section = (key: string, required: Record<string, string>) => {
+    const map = value[key];
+    if (map === undefined) return;
+    if (!isRecord(map)) throw new ConfigError(`${where}: '${key}' must be an object`);
+    for (const [entry, def] of Object.entries(map)) {
+      if (!isRecord(def)) throw new ConfigError(`${where}: ${key}.${entry} must be an object`);
+      for (const [field, type] of Object.entries(required)) {
+        const actual: string = typeof def[field];
+        if (actual !== type) {
+          throw new ConfigError(`${where}: ${key}.${entry}.${field} must be a ${type}`);
+        }
+      }
+    }
+  };
+  section("envs", { create: "function", description: "string" });
+  section("policies", { create: "function", kind: "string", schema: "object" });
+  section("algorithms", {
+    create: "function",
+    schema: "object",
+    defaultPolicy: "string",
+    defaultNumEnvs: "number",
+  });
+}
+
+/** Registered envs, policies and algorithms, each remembering the plugin that added it. */
+export class Registry {
+  readonly plugins: Plugin[] = [];
+  private readonly envs = new Map<string, { def: EnvDefinition; plugin: string }>();
+  private readonly policies = new Map<string, { def: PolicyDefinition; plugin: string }>();
+  private readonly algorithms = new Map<string, { def: AlgorithmDefinition; plugin: string }>();
+
+  /** Adds a plugin; a name already registered by any plugin is an error. */
+  register(plugin: Plugin, source = "built-in"): void {
+    checkPlugin(plugin, source);
+    if (this.plugins.some((p) => p.name === plugin.name)) {
+      throw new ConfigError(`plugin '${plugin.name}' (${source}) is already registered`);
+    }
+    const add = <T>(
+      kind: string,
+      table: Map<string, { def: T; plugin: string }>,
+      entries: Record<string, T> | undefined,
+    ) => {
+      for (const name of Object.keys(entries ?? {})) {
+        const existing = table.get(name);
+        if (existing) {
+          throw new ConfigError(
+            `plugin '${plugin.name}': ${kind} '${name}' is already registered by plugin '${existing.plugin}'`,
+          );
+        }
+      }
+      for (const [name, def] of Object.entries(entries ?? {})) {
+        table.set(name, { def, plugin: plugin.name });
+      }
+    };
+    add("env", this.envs, plugin.envs);
+    add("policy", this.policies, plugin.policies);
+    add("algorithm", this.algorithms, plugin.algorithms);
+    this.plugins.push(plugin);
+  }
+
+  /** The env registered as `id`; unknown ids list the registered ones. */
+  env(id: string): EnvDefinition {
+    return lookup(this.envs, id, "env");
+  }
+
+  /** The policy registered as `name`. */
+  policy(name: string): PolicyDefinition {
+    return lookup(this.policies, name, "policy");
+  }
+
+  /** The algorithm registered as `name`. */
+  algorithm(name: string): AlgorithmDefinition {
+    return lookup(this.algorithms, name, "algo");
+  }
+
+  /** Registered names by kind. */
+  names(): { envs: string[]; policies: string[]; algorithms: string[] } {
+    return {
+      envs: [...this.envs.keys()],
+      policies: [...this.policies.keys()],
+      algorithms: [...this.algorithms.keys()],
+    };
+  }
+}
+
+function lookup<T>(table: Map<string, { def: T }>, name: string, field: string): T {
+  const entry = table.get(name);
+  if (!entry) {
+    throw new ConfigError(
+      `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'; registered: ${
+        [...table.keys()].join(", ")
+      }`,
+    );
+  }
+  return entry.def;
+}
+
+/**
+ * Imports a plugin module by file path or URL and returns its default export, checked. A
+ * missing file or a default export that is not a Plugin gives a {@link ConfigError}.
+ */
+export async function loadPluginModule(spec: string): Promise<Plugin> {
+  let url: string;
+  if (/^(https?|file):\/\//.test(spec)) {
+    url = spec;
+  } else {
+    const path = spec.startsWith("/") ? spec : `${Deno.cwd()}/${spec}`;
+    try {
+      const info = Deno.statSync(path);
+      if (!info.isFile) throw new ConfigError(`--plugin: '${spec}' is not a file`);
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw new ConfigError(`--plugin: file '${spec}' does not exist`);
+    }
+    url = new URL(`file://${path}`).href;
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await import(url);
+  } catch (e) {
+    throw new ConfigError(`--plugin: could not import '${spec}': ${(e as Error).message}`);
+  }
+  if (module.default === undefined) {
+    throw new ConfigError(`--plugin: '${spec}' has no default export (expected a Plugin)`);
+  }
+  checkPlugin(module.default, spec);
+  return module.default;
+}

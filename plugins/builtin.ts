@@ -1,0 +1,16 @@
+/** The built-in plugins, listed in one place. */
+import { type Plugin, Registry } from "../core/mod.ts";
+import classicControl from "./classic_control/mod.ts";
+import gaussianPolicy from "./gaussian_policy/mod.ts";
+import sac from "./sac/mod.ts";
+import ppo from "./ppo/mod.ts";
+
+/** Every plugin that ships with dmerl, in registration order. */
+export const BUILTIN_PLUGINS: Plugin[] = [classicControl, gaussianPolicy, sac, ppo];
+
+/** A registry holding the built-in plugins. */
+export function builtinRegistry(): Registry {
+  const registry = new Registry();
+  for (const plugin of BUILTIN_PLUGINS) registry.register(plugin);
+  return registry;
+}

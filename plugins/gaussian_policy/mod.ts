@@ -1,0 +1,189 @@
+/**
+ * The tanh-squashed diagonal Gaussian policy of SAC (and this framework's PPO and WPO):
+ * `u ~ N(mean(s), std(s)^2)`, env action `= rescale(clip(tanh(u), -0.999, 0.999))`.
+ */
+import {
+  ACTIVATIONS,
+  type ActOptions,
+  type Box,
+  definePlugin,
+  definePolicy,
+  exportVariables,
+  importVariables,
+  type Init,
+  Mlp,
+  type NamedArrays,
+  ObsNormalizer,
+  type Policy,
+  type PolicySpec,
+  type Rng,
+  squashToBox,
+  tf,
+  type ValuesOf,
+} from "../../core/mod.ts";
+
+/** Parameters of the Gaussian policy. */
+export const GAUSSIAN_SCHEMA = {
+  hidden: { type: "number[]", integer: true, min: 1, default: [256, 256], minLength: 1 },
+  activation: { type: "string", values: ACTIVATIONS, default: "relu" },
+  /** "state": the network outputs log std (SAC); "param": one learned log std per dim (PPO). */
+  logStd: { type: "string", values: ["state", "param"], default: "state" },
+  logStdInit: { type: "number", default: 0, doc: "initial log std when logStd is 'param'" },
+  logStdMin: { type: "number", default: -5 },
+  logStdMax: { type: "number", default: 2 },
+  init: { type: "string", values: ["torch", "orthogonal"], default: "torch" },
+  normalizeObs: { type: "boolean", default: false },
+} as const;
+
+/** Validated parameters of {@link GaussianPolicy}. */
+export type GaussianParams = ValuesOf<typeof GAUSSIAN_SCHEMA>;
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** A reparameterised sample and its log density. */
+export interface GaussianSample {
+  /** Pre-squash latent. */
+  u: tf.Tensor2D;
+  /** `clip(tanh(u))` in [-1, 1]: the action critics see. */
+  y: tf.Tensor2D;
+  /** log density of y under the squashed policy, including the tanh and Box-scale terms. */
+  logProb: tf.Tensor1D;
+}
+
+/** Tanh-squashed diagonal Gaussian policy. */
+export class GaussianPolicy implements Policy {
+  readonly kind = "gaussian";
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly actionSpace: Box;
+  readonly obsNormalizer: ObsNormalizer;
+  readonly params: GaussianParams;
+  readonly net: Mlp;
+  /** Present when `logStd` is "param". */
+  readonly logStdParam: tf.Variable | null;
+  /** sum over dims of log(half-width of the Box): the Jacobian of rescaling [-1,1] to the Box. */
+  private readonly logScaleSum: number;
+
+  /** Builds the networks with weights drawn from `rng`. */
+  constructor(spec: PolicySpec, params: GaussianParams, rng: Rng) {
+    this.params = params;
+    this.obsDim = spec.observationSpace.low.length;
+    this.actDim = spec.actionSpace.low.length;
+    this.actionSpace = spec.actionSpace;
+    this.obsNormalizer = new ObsNormalizer(this.obsDim, params.normalizeObs);
+    const stateStd = params.logStd === "state";
+    const orthogonal = params.init === "orthogonal";
+    this.net = new Mlp(this.obsDim, stateStd ? 2 * this.actDim : this.actDim, rng, {
+      hidden: params.hidden,
+      activation: params.activation,
+      hiddenInit: orthogonal ? { kind: "orthogonal", gain: Math.SQRT2 } : { kind: "torch" },
+      outputInit: orthogonal ? { kind: "orthogonal", gain: 0.01 } : { kind: "torch" } as Init,
+    });
+    this.logStdParam = stateStd
+      ? null
+      : tf.variable(tf.fill([1, this.actDim], params.logStdInit) as tf.Tensor2D);
+    let s = 0;
+    for (let d = 0; d < this.actDim; d++) {
+      s += Math.log((spec.actionSpace.high[d] - spec.actionSpace.low[d]) / 2);
+    }
+    this.logScaleSum = s;
+  }
+
+  /** Mean and log std of u for a batch of normalised observations. */
+  distribution(obs: tf.Tensor2D): { mean: tf.Tensor2D; logStd: tf.Tensor2D } {
+    const out = this.net.apply(obs);
+    if (this.logStdParam) {
+      return { mean: out, logStd: tf.mul(tf.onesLike(out), this.logStdParam) as tf.Tensor2D };
+    }
+    const mean = tf.slice(out, [0, 0], [-1, this.actDim]) as tf.Tensor2D;
+    const raw = tf.slice(out, [0, this.actDim], [-1, this.actDim]);
+    // CleanRL's squashing of the log std into [min, max] through tanh.
+    const { logStdMin: lo, logStdMax: hi } = this.params;
+    const logStd = tf.add(lo, tf.mul(0.5 * (hi - lo), tf.add(tf.tanh(raw), 1))) as tf.Tensor2D;
+    return { mean, logStd };
+  }
+
+  /** Diagonal Gaussian log density of `u` (no squash correction), summed over dims. */
+  static gaussianLogProb(u: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor1D {
+    const z = tf.div(tf.sub(u, mean), tf.exp(logStd));
+    const perDim = tf.neg(tf.add(tf.add(tf.mul(0.5, tf.square(z)), logStd), 0.5 * LOG_2PI));
+    return tf.sum(perDim, 1) as tf.Tensor1D;
+  }
+
+  /** Reparameterised sample `u = mean + std * noise` with its squashed log density. */
+  sample(obs: tf.Tensor2D, noise: tf.Tensor2D): GaussianSample {
+    const { mean, logStd } = this.distribution(obs);
+    const u = tf.add(mean, tf.mul(tf.exp(logStd), noise)) as tf.Tensor2D;
+    const t = tf.tanh(u);
+    const y = tf.clipByValue(t, -0.999, 0.999) as tf.Tensor2D;
+    const gaussian = GaussianPolicy.gaussianLogProb(u, mean, logStd);
+    // log|d action / d u| = sum log(scale * (1 - tanh^2) + 1e-6), as CleanRL's SAC.
+    const correction = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(t)), 1e-6)), 1);
+    const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum) as tf.Tensor1D;
+    return { u, y, logProb };
+  }
+
+  /** Normalised observations as a tensor. */
+  obsTensor(obs: Float32Array): tf.Tensor2D {
+    return tf.tensor2d(this.obsNormalizer.apply(obs), [obs.length / this.obsDim, this.obsDim]);
+  }
+
+  /** Pre-squash latents u for raw observations (mean when deterministic). */
+  latent(obs: Float32Array, options: ActOptions): Float32Array {
+    const batch = obs.length / this.obsDim;
+    return tf.tidy(() => {
+      const { mean, logStd } = this.distribution(this.obsTensor(obs));
+      if (options.deterministic) return mean.dataSync() as Float32Array;
+      const noise = options.rng.fillNormal(new Float32Array(batch * this.actDim));
+      const u = tf.add(mean, tf.mul(tf.exp(logStd), tf.tensor2d(noise, [batch, this.actDim])));
+      return u.dataSync() as Float32Array;
+    });
+  }
+
+  /** Env actions for raw observations. */
+  act(obs: Float32Array, options: ActOptions): Float32Array {
+    return squashToBox(this.latent(obs, options), this.actionSpace);
+  }
+
+  /** Trainable variables. */
+  trainableVariables(): tf.Variable[] {
+    return this.logStdParam ? [...this.net.variables(), this.logStdParam] : this.net.variables();
+  }
+
+  /** Weights and normalisation statistics. */
+  weights(): NamedArrays {
+    const out = exportVariables("policy", this.trainableVariables());
+    const stats = this.obsNormalizer.stats;
+    out["obs_norm/mean"] = { shape: [this.obsDim], data: new Float32Array(stats.mean) };
+    out["obs_norm/var"] = { shape: [this.obsDim], data: new Float32Array(stats.var) };
+    out["obs_norm/count"] = { shape: [1], data: new Float32Array([stats.count]) };
+    return out;
+  }
+
+  /** Restores {@link GaussianPolicy.weights}'s output. */
+  loadWeights(weights: NamedArrays): void {
+    importVariables("policy", this.trainableVariables(), weights);
+    const stats = this.obsNormalizer.stats;
+    if (weights["obs_norm/mean"]) {
+      stats.mean.set(weights["obs_norm/mean"].data);
+      stats.var.set(weights["obs_norm/var"].data);
+      stats.count = weights["obs_norm/count"].data[0];
+    }
+  }
+
+  /** Frees tensors. */
+  dispose(): void {
+    for (const v of this.trainableVariables()) v.dispose();
+  }
+}
+
+/** Registers the policy as "gaussian". */
+export const gaussianPolicy = definePolicy({
+  description: "tanh-squashed diagonal Gaussian (SAC-style)",
+  kind: "gaussian",
+  schema: GAUSSIAN_SCHEMA,
+  create: (spec, params, rng) => new GaussianPolicy(spec, params, rng),
+});
+
+/** The plugin. */
+export default definePlugin({ name: "gaussian-policy", policies: { gaussian: gaussianPolicy } });

@@ -1,0 +1,20 @@
+/** The SAC algorithm plugin. */
+import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import { Sac, SAC_SCHEMA } from "./sac.ts";
+import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+
+export { Sac, SAC_SCHEMA, type SacParams } from "./sac.ts";
+
+/** SAC's registry entry. */
+export const sacAlgorithm = defineAlgorithm({
+  description: "Soft Actor-Critic (twin Q, target networks, learned temperature)",
+  schema: SAC_SCHEMA,
+  defaultPolicy: "gaussian",
+  policyKinds: ["gaussian"],
+  defaultNumEnvs: 1,
+  presets: { "Pendulum-v1": pendulum },
+  create: (context) => new Sac(context),
+});
+
+/** The plugin. */
+export default definePlugin({ name: "sac", algorithms: { sac: sacAlgorithm } });

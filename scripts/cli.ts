@@ -1,0 +1,157 @@
+/**
+ * Shared command-line plumbing: flag parsing with clear errors, plugin loading, the progress
+ * display, and the error-to-exit-code convention (2 for bad input, 1 for crashes).
+ */
+import {
+  ConfigError,
+  loadPluginModule,
+  type MetricsRow,
+  type Progress,
+  type Registry,
+} from "../core/mod.ts";
+import { builtinRegistry } from "../plugins/builtin.ts";
+
+/** How a flag's value is read. */
+export type FlagKind = "string" | "int" | "number" | "boolean" | "list";
+
+/** A flag: config key it sets and its kind. */
+export interface FlagSpec {
+  key: string;
+  kind: FlagKind;
+  help: string;
+}
+
+/** Parsed command line: flag values by key, plus positional arguments. */
+export interface ParsedArgs {
+  values: Record<string, unknown>;
+  positional: string[];
+  /** Flags as the user typed them, for messages. */
+  given: string[];
+}
+
+/** Parses `args` against `flags` (`--name value`, `--name=value`, booleans bare). */
+export function parseFlags(args: string[], flags: Record<string, FlagSpec>): ParsedArgs {
+  const values: Record<string, unknown> = {};
+  const positional: string[] = [];
+  const given: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec = flags[name];
+    if (!spec) {
+      throw new ConfigError(
+        `unknown flag '${name}'; allowed: ${Object.keys(flags).join(", ")}`,
+      );
+    }
+    given.push(name);
+    if (spec.kind === "boolean") {
+      if (eq >= 0) {
+        const v = arg.slice(eq + 1);
+        if (v !== "true" && v !== "false") {
+          throw new ConfigError(`${name}: expected true or false, got '${v}'`);
+        }
+        values[spec.key] = v === "true";
+      } else values[spec.key] = true;
+      continue;
+    }
+    const text = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+    if (text === undefined) throw new ConfigError(`${name}: missing value`);
+    if (spec.kind === "int" || spec.kind === "number") {
+      const n = Number(text);
+      if (
+        text.trim() === "" || !Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))
+      ) {
+        throw new ConfigError(
+          `${name}: expected ${spec.kind === "int" ? "an integer" : "a number"}, got '${text}'`,
+        );
+      }
+      values[spec.key] = n;
+    } else if (spec.kind === "list") {
+      values[spec.key] = [...(values[spec.key] as string[] ?? []), text];
+    } else {
+      values[spec.key] = text;
+    }
+  }
+  return { values, positional, given };
+}
+
+/** Usage text for a flag table. */
+export function usage(command: string, flags: Record<string, FlagSpec>): string {
+  const lines = [`usage: ${command}`, "", "flags:"];
+  for (const [name, spec] of Object.entries(flags)) {
+    const arg = spec.kind === "boolean" ? "" : ` <${spec.kind === "list" ? "path" : spec.kind}>`;
+    lines.push(`  ${(name + arg).padEnd(26)} ${spec.help}`);
+  }
+  return lines.join("\n");
+}
+
+/** The built-in registry plus the plugins at `paths`. */
+export async function registryWith(paths: string[]): Promise<Registry> {
+  const registry = builtinRegistry();
+  for (const path of paths) registry.register(await loadPluginModule(path), path);
+  return registry;
+}
+
+/** Makes plugin paths absolute so a resumed or evaluated run finds them from any folder. */
+export function absolutePluginPaths(paths: string[]): string[] {
+  return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${Deno.cwd()}/${p}`));
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "--:--";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+function formatNumber(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(1) : "n/a";
+}
+
+/** A one-line progress bar redrawn in place on a terminal. */
+export function progressBar(p: Progress): string {
+  const width = 24;
+  const frac = Math.min(1, p.envSteps / p.totalSteps);
+  const filled = Math.round(frac * width);
+  const bar = "#".repeat(filled) + "-".repeat(width - filled);
+  return `[${bar}] ${p.envSteps}/${p.totalSteps} ${(frac * 100).toFixed(0)}% | ` +
+    `${p.stepsPerSecond.toFixed(0)} steps/s | return ${formatNumber(p.recentReturn)} | ` +
+    `eval ${formatNumber(p.lastEvalReturn)} | ETA ${formatDuration(p.etaSeconds)}`;
+}
+
+/** A log line for one metrics row. */
+export function rowLine(row: MetricsRow): string {
+  const parts = [`step ${row.step}`, `return ${formatNumber(row["train/return_mean"])}`];
+  if ("eval/return_mean" in row) {
+    parts.push(
+      `eval ${formatNumber(row["eval/return_mean"])} ± ${formatNumber(row["eval/return_std"])}`,
+    );
+  }
+  parts.push(`${formatDuration(row.time_s)} elapsed`);
+  return parts.join(" | ");
+}
+
+/**
+ * Runs a script body: a {@link ConfigError} prints `error: message` and exits 2; any other
+ * error prints its stack and exits 1.
+ */
+export async function runMain(body: () => Promise<number | void>): Promise<never> {
+  try {
+    const code = await body();
+    Deno.exit(code ?? 0);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    console.error(e);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `deno task train`: trains a registered algorithm on a registered env from flags and/or a
+ * config file, or continues a run with `--resume RUN_DIR`.
+ */
+import {
+  ConfigError,
+  type RawConfig,
+  readConfigFile,
+  resolveConfig,
+  RunStore,
+  train,
+  useBackend,
+} from "../core/mod.ts";
+import {
+  absolutePluginPaths,
+  type FlagSpec,
+  parseFlags,
+  progressBar,
+  registryWith,
+  rowLine,
+  runMain,
+  usage,
+} from "./cli.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  "--algo": { key: "algo", kind: "string", help: "algorithm (default sac)" },
+  "--env": { key: "env", kind: "string", help: "env id (default Pendulum-v1)" },
+  "--policy": { key: "policy", kind: "string", help: "policy (default: the algorithm's)" },
+  "--steps": { key: "steps", kind: "int", help: "env steps to train" },
+  "--seed": { key: "seed", kind: "int", help: "seed (default 0)" },
+  "--num-envs": { key: "numEnvs", kind: "int", help: "parallel env copies" },
+  "--backend": { key: "backend", kind: "string", help: "wasm | cpu | tensorflow | webgpu" },
+  "--out": { key: "out", kind: "string", help: "parent folder of the run (default runs)" },
+  "--name": { key: "name", kind: "string", help: "run folder name" },
+  "--eval-every": { key: "evalEvery", kind: "int", help: "env steps between evaluations" },
+  "--eval-episodes": { key: "evalEpisodes", kind: "int", help: "episodes per evaluation" },
+  "--checkpoint-every": { key: "checkpointEvery", kind: "int", help: "env steps" },
+  "--log-every": { key: "logEvery", kind: "int", help: "env steps between metrics rows" },
+  "--config": { key: "config", kind: "string", help: "JSON config file (flags override it)" },
+  "--plugin": { key: "plugins", kind: "list", help: "plugin module path or URL (repeatable)" },
+  "--resume": { key: "resume", kind: "string", help: "continue the run in this folder" },
+  "--quiet": { key: "quiet", kind: "boolean", help: "log lines instead of a progress bar" },
+  "--help": { key: "help", kind: "boolean", help: "show this help" },
+};
+
+/** Flags that may accompany --resume (everything else is fixed by the run's config). */
+const RESUME_FLAGS = ["--resume", "--steps", "--quiet"];
+
+await runMain(async () => {
+  const args = parseFlags(Deno.args, FLAGS);
+  if (args.values.help) {
+    console.log(usage("deno task train [flags]", FLAGS));
+    return 0;
+  }
+  if (args.positional.length > 0) {
+    throw new ConfigError(`unexpected argument '${args.positional[0]}' (flags start with --)`);
+  }
+  const { config: configPath, resume, help: _help, ...flagValues } = args.values;
+  let raw: RawConfig;
+  if (typeof resume === "string") {
+    const extra = args.given.filter((f) => !RESUME_FLAGS.includes(f));
+    if (extra.length > 0) {
+      throw new ConfigError(
+        `${extra[0]}: cannot be changed when resuming; allowed with --resume: ${
+          RESUME_FLAGS.slice(1).join(", ")
+        }`,
+      );
+    }
+    raw = { ...RunStore.open(resume).readConfig(), ...flagValues };
+  } else {
+    const fromFile = typeof configPath === "string" ? readConfigFile(configPath) : {};
+    raw = { ...fromFile, ...flagValues };
+    if (fromFile.plugins && flagValues.plugins) {
+      raw.plugins = [...(fromFile.plugins as string[]), ...(flagValues.plugins as string[])];
+    }
+    if (raw.plugins) raw.plugins = absolutePluginPaths(raw.plugins as string[]);
+  }
+  const registry = await registryWith((raw.plugins as string[] | undefined) ?? []);
+  const resolved = resolveConfig(raw, registry);
+  const { config } = resolved;
+  const backend = await useBackend(config.backend);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      console.error("\nsecond interrupt: exiting now (the last checkpoint is intact)");
+      Deno.exit(130);
+    }
+    console.error("\ninterrupt: saving a checkpoint (Ctrl-C again to exit at once)");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+
+  const live = !config.quiet && Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  console.error(
+    `${resume ? "resuming" : "training"} ${config.algo} on ${config.env}: ${config.steps} steps, ` +
+      `seed ${config.seed}, ${config.numEnvs} env(s), backend ${backend}`,
+  );
+  const result = await train(resolved, {
+    registry,
+    resumeDir: typeof resume === "string" ? resume : undefined,
+    signal: controller.signal,
+    onProgress: live
+      ? (p) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${progressBar(p)}`))
+      : undefined,
+    onRow: live ? undefined : (row) => console.error(rowLine(row)),
+  });
+  Deno.removeSignalListener("SIGINT", onSigint);
+  if (live) console.error("");
+  const evalText = result.lastEval
+    ? `eval return ${result.lastEval.mean.toFixed(1)} ± ${result.lastEval.std.toFixed(1)}`
+    : "no evaluation yet";
+  if (result.status === "interrupted") {
+    console.log(
+      `interrupted at step ${result.envSteps}; checkpoint saved in ${result.runDir}\n` +
+        `continue with: deno task train --resume ${result.runDir}`,
+    );
+    return 130;
+  }
+  console.log(
+    `finished ${result.envSteps} steps, ${evalText}\nrun folder: ${result.runDir}\n` +
+      `evaluate with: deno task eval ${result.runDir}`,
+  );
+  return 0;
+});
