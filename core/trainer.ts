@@ -31,6 +31,8 @@ export interface TrainOptions {
   /** Called at most every `progressIntervalMs`. */
   onProgress?: (progress: Progress) => void;
   progressIntervalMs?: number;
+  /** Called once the run folder is ready (and a resumed checkpoint loaded). */
+  onStart?: (info: { runDir: string; envSteps: number }) => void;
   /** Called for each metrics row. */
   onRow?: (row: MetricsRow) => void;
 }
@@ -279,6 +281,7 @@ export async function train(
   };
 
   store.writeStatus({ status: "running", envSteps: algorithm.envSteps });
+  options.onStart?.({ runDir: store.dir, envSteps: algorithm.envSteps });
   try {
     let interrupted = false;
     while (algorithm.envSteps < config.steps) {

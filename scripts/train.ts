@@ -95,11 +95,13 @@ await runMain(async () => {
 
   const live = !config.quiet && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  console.error(
-    `${resume ? "resuming" : "training"} ${config.algo} on ${config.env}: ${config.steps} steps, ` +
-      `seed ${config.seed}, ${config.numEnvs} env(s), backend ${backend}`,
-  );
   const result = await train(resolved, {
+    onStart: ({ runDir, envSteps }) =>
+      console.error(
+        `${resume ? `resuming at step ${envSteps}:` : "training"} ${config.algo} on ${config.env}` +
+          ` for ${config.steps} steps, seed ${config.seed}, ${config.numEnvs} env(s), ` +
+          `backend ${backend}, run folder ${runDir}`,
+      ),
     registry,
     resumeDir: typeof resume === "string" ? resume : undefined,
     signal: controller.signal,

@@ -112,8 +112,9 @@ export class Sac implements Algorithm {
     return Math.exp(this.logAlpha.dataSync()[0]);
   }
 
-  private q(net: Mlp, obs: tf.Tensor, action: tf.Tensor): tf.Tensor1D {
-    return tf.squeeze(net.apply(tf.concat([obs, action], 1)), [1]) as tf.Tensor1D;
+  /** Q(s, a); `weightGrads` false when only dQ/da is needed (the actor loss). */
+  private q(net: Mlp, obs: tf.Tensor, action: tf.Tensor, weightGrads = true): tf.Tensor1D {
+    return tf.squeeze(net.apply(tf.concat([obs, action], 1), weightGrads), [1]) as tf.Tensor1D;
   }
 
   /** One env step for every copy, then one gradient update once learning has started. */
@@ -183,7 +184,10 @@ export class Sac implements Algorithm {
         metrics.actor_loss = this.actorOptimizer.minimize(() => {
           const s = policy.sample(obs, noise);
           logProb = tf.keep(s.logProb);
-          const q = tf.minimum(this.q(this.q1, obs, s.y), this.q(this.q2, obs, s.y));
+          const q = tf.minimum(
+            this.q(this.q1, obs, s.y, false),
+            this.q(this.q2, obs, s.y, false),
+          );
           return tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar;
         });
         const lp = logProb as unknown as tf.Tensor1D;
