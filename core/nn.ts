@@ -5,8 +5,11 @@
 import { tf } from "./tf.ts";
 import type { Rng } from "./rng.ts";
 
-/** Named float tensors as plain data: the currency of checkpoints and exports. */
-export type NamedArrays = Record<string, { shape: number[]; data: Float32Array }>;
+/**
+ * Named float arrays as plain data: the currency of checkpoints and exports. Statistics kept
+ * in double precision (normalisers) stay Float64Array so a resumed run sees the same values.
+ */
+export type NamedArrays = Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
 
 /** Hidden-layer activations the MLPs support. */
 export const ACTIVATIONS = ["relu", "tanh", "silu", "gelu", "linear"] as const;

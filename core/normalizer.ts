@@ -97,3 +97,41 @@ export class ObsNormalizer {
     if (this.enabled) this.stats.update(data, rows);
   }
 }
+
+/**
+ * Gymnasium's NormalizeReward: scales rewards by the running std of the discounted return
+ * `G <- gamma * G * (1 - terminated) + r`, then clips to [-clip, clip]. One `G` per env copy.
+ */
+export class ReturnNormalizer {
+  readonly stats = new RunningMeanStd(1);
+  readonly discounted: Float64Array;
+
+  /** Tracks `numEnvs` discounted returns. */
+  constructor(numEnvs: number, readonly gamma: number, readonly clip = 10) {
+    this.discounted = new Float64Array(numEnvs);
+  }
+
+  /** Updates the statistics with one step's rewards and scales them in place. */
+  normalize(reward: Float32Array, terminated: Uint8Array): void {
+    const n = reward.length;
+    for (let i = 0; i < n; i++) {
+      this.discounted[i] = this.discounted[i] * this.gamma * (1 - terminated[i]) + reward[i];
+    }
+    this.stats.update(this.discounted, n);
+    const scale = Math.sqrt(this.stats.var[0] + 1e-8);
+    for (let i = 0; i < n; i++) {
+      reward[i] = Math.max(-this.clip, Math.min(this.clip, reward[i] / scale));
+    }
+  }
+
+  /** Serialisable state. */
+  state(): { stats: ReturnType<RunningMeanStd["state"]>; discounted: number[] } {
+    return { stats: this.stats.state(), discounted: Array.from(this.discounted) };
+  }
+
+  /** Restores {@link ReturnNormalizer.state}'s output. */
+  load(state: { stats: ReturnType<RunningMeanStd["state"]>; discounted: number[] }): void {
+    this.stats.load(state.stats);
+    this.discounted.set(state.discounted);
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { ConfigError, meanStd, type MetricsRow, RunStore } from "../core/mod.ts";
 import { type FlagSpec, parseFlags, runMain, usage } from "./cli.ts";
+import { learningCurveSvg } from "./plot.ts";
 
 interface Benchmark {
   description: string;
@@ -161,6 +162,15 @@ await runMain(async () => {
     "",
     `bar (${bench.bar.kind} >= ${bench.bar.threshold}): ${passed ? "PASSED" : "NOT MET"}`,
   ];
+  const svg = await learningCurveSvg(
+    perSeed.map((s) => ({
+      label: `seed ${s.seed}`,
+      rows: RunStore.open(`${dir}/seed${s.seed}`).readMetrics(),
+    })),
+    `${bench.algo} on ${bench.env}: evaluation return per seed`,
+  );
+  Deno.writeTextFileSync(`${dir}/curves.svg`, svg);
+  lines.push("", `curves: ${dir}/curves.svg`);
   const summary = lines.join("\n");
   Deno.writeTextFileSync(`${dir}/summary.md`, summary + "\n");
   Deno.writeTextFileSync(`${dir}/summary.json`, JSON.stringify({ name, steps, perSeed }, null, 2));

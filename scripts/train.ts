@@ -21,6 +21,7 @@ import {
   runMain,
   usage,
 } from "./cli.ts";
+import { writeRunCurve } from "./plot.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--algo": { key: "algo", kind: "string", help: "algorithm (default sac)" },
@@ -112,6 +113,11 @@ await runMain(async () => {
   });
   Deno.removeSignalListener("SIGINT", onSigint);
   if (live) console.error("");
+  try {
+    await writeRunCurve(result.runDir);
+  } catch (e) {
+    console.error(`warning: could not draw the learning curve: ${(e as Error).message}`);
+  }
   const evalText = result.lastEval
     ? `eval return ${result.lastEval.mean.toFixed(1)} ± ${result.lastEval.std.toFixed(1)}`
     : "no evaluation yet";

@@ -154,9 +154,9 @@ export class GaussianPolicy implements Policy {
   weights(): NamedArrays {
     const out = exportVariables("policy", this.trainableVariables());
     const stats = this.obsNormalizer.stats;
-    out["obs_norm/mean"] = { shape: [this.obsDim], data: new Float32Array(stats.mean) };
-    out["obs_norm/var"] = { shape: [this.obsDim], data: new Float32Array(stats.var) };
-    out["obs_norm/count"] = { shape: [1], data: new Float32Array([stats.count]) };
+    out["obs_norm/mean"] = { shape: [this.obsDim], data: stats.mean.slice() };
+    out["obs_norm/var"] = { shape: [this.obsDim], data: stats.var.slice() };
+    out["obs_norm/count"] = { shape: [1], data: new Float64Array([stats.count]) };
     return out;
   }
 

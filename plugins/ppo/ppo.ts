@@ -18,9 +18,9 @@ import {
   importVariables,
   type IterationResult,
   Mlp,
+  ReturnNormalizer,
   type Rng,
   type RngState,
-  RunningMeanStd,
   squashToBox,
   tf,
   type ValuesOf,
@@ -67,8 +67,7 @@ interface PpoState {
   rng: RngState;
   critic: ReturnType<typeof exportVariables>;
   optimizer: ReturnType<Adam["state"]>;
-  returnRms: ReturnType<RunningMeanStd["state"]>;
-  discountedReturn: number[];
+  returnNormalizer: ReturnType<ReturnNormalizer["state"]> | null;
 }
 
 /** PPO over a {@link GaussianPolicy}. */
@@ -81,8 +80,8 @@ export class Ppo implements Algorithm {
   private readonly totalSteps: number;
   private readonly critic: Mlp;
   private readonly optimizer: Adam;
-  private readonly returnRms = new RunningMeanStd(1);
-  private readonly discountedReturn: Float64Array;
+  /** Reward scaling by the running std of the discounted return (null when disabled). */
+  private readonly returnNormalizer: ReturnNormalizer | null;
 
   /** Builds the critic and the optimiser. */
   constructor(context: AlgorithmContext<PpoParams>) {
@@ -103,7 +102,9 @@ export class Ppo implements Algorithm {
       eps: 1e-5,
       maxGradNorm: params.maxGradNorm,
     });
-    this.discountedReturn = new Float64Array(env.numEnvs);
+    this.returnNormalizer = params.normalizeReward
+      ? new ReturnNormalizer(env.numEnvs, params.gamma)
+      : null;
   }
 
   private value(obs: tf.Tensor2D): tf.Tensor1D {
@@ -117,19 +118,6 @@ export class Ppo implements Algorithm {
       )
         .dataSync() as Float32Array
     );
-  }
-
-  /** Scales env rewards by the running std of the discounted return (Gymnasium's wrapper). */
-  private normalizeRewards(reward: Float32Array, terminated: Uint8Array): void {
-    if (!this.params.normalizeReward) return;
-    const n = reward.length;
-    for (let i = 0; i < n; i++) {
-      this.discountedReturn[i] = this.discountedReturn[i] * this.params.gamma *
-          (1 - terminated[i]) + reward[i];
-    }
-    this.returnRms.update(this.discountedReturn, n);
-    const scale = Math.sqrt(this.returnRms.var[0] + 1e-8);
-    for (let i = 0; i < n; i++) reward[i] = Math.max(-10, Math.min(10, reward[i] / scale));
   }
 
   /** One rollout of `numSteps` per env, then `updateEpochs` epochs of minibatch updates. */
@@ -166,7 +154,7 @@ export class Ppo implements Algorithm {
       });
       const step = env.step(squashToBox(u, env.actionSpace));
       const reward = step.reward.slice();
-      this.normalizeRewards(reward, step.terminated);
+      this.returnNormalizer?.normalize(reward, step.terminated);
       for (let i = 0; i < n; i++) {
         if (step.truncated[i] && !step.terminated[i]) {
           const finalObs = policy.obsNormalizer.apply(
@@ -323,8 +311,7 @@ export class Ppo implements Algorithm {
       rng: this.rng.state(),
       critic: exportVariables("critic", this.critic.variables()),
       optimizer: this.optimizer.state(),
-      returnRms: this.returnRms.state(),
-      discountedReturn: Array.from(this.discountedReturn),
+      returnNormalizer: this.returnNormalizer?.state() ?? null,
     };
   }
 
@@ -333,8 +320,9 @@ export class Ppo implements Algorithm {
     const state = raw as PpoState;
     importVariables("critic", this.critic.variables(), state.critic);
     this.optimizer.load(state.optimizer);
-    this.returnRms.load(state.returnRms);
-    this.discountedReturn.set(state.discountedReturn);
+    if (this.returnNormalizer && state.returnNormalizer) {
+      this.returnNormalizer.load(state.returnNormalizer);
+    }
     this.rng.load(state.rng);
     this.envSteps = state.envSteps;
   }

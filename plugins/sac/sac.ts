@@ -117,6 +117,23 @@ export class Sac implements Algorithm {
     return tf.squeeze(net.apply(tf.concat([obs, action], 1), weightGrads), [1]) as tf.Tensor1D;
   }
 
+  /**
+   * The actor loss `mean(alpha * log pi(a|s) - min(Q1, Q2)(s, a))` with `a` reparameterised
+   * from `noise`. The critics contribute only dQ/da (their weights get no gradient).
+   */
+  actorLoss(
+    obs: tf.Tensor2D,
+    noise: tf.Tensor2D,
+    alpha: number,
+  ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
+    const s = this.policy.sample(obs, noise);
+    const q = tf.minimum(
+      this.q(this.q1, obs, s.y, false),
+      this.q(this.q2, obs, s.y, false),
+    );
+    return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
+  }
+
   /** One env step for every copy, then one gradient update once learning has started. */
   iterate(): IterationResult {
     const { env, params } = this;
@@ -182,13 +199,9 @@ export class Sac implements Algorithm {
         ]);
         let logProb: tf.Tensor1D | null = null;
         metrics.actor_loss = this.actorOptimizer.minimize(() => {
-          const s = policy.sample(obs, noise);
-          logProb = tf.keep(s.logProb);
-          const q = tf.minimum(
-            this.q(this.q1, obs, s.y, false),
-            this.q(this.q2, obs, s.y, false),
-          );
-          return tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar;
+          const out = this.actorLoss(obs, noise, alpha);
+          logProb = tf.keep(out.logProb);
+          return out.loss;
         });
         const lp = logProb as unknown as tf.Tensor1D;
         metrics.entropy = -tf.tidy(() => tf.mean(lp).dataSync()[0]);

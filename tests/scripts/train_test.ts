@@ -78,7 +78,8 @@ Deno.test("train CLI: a tiny SAC run writes a complete run folder, and eval read
   const run = await deno(TRAIN, ["--config", cfg, "--out", dir, "--name", "r", "--quiet"]);
   assert.equal(run.code, 0, run.stderr);
   const runDir = `${dir}/r`;
-  for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint.bin", "policy.bin"]) {
+  const files = ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint.bin", "policy.bin"];
+  for (const f of [...files, "learning_curve.svg"]) {
     assert.ok(Deno.statSync(`${runDir}/${f}`).size > 0, f);
   }
   const config = JSON.parse(Deno.readTextFileSync(`${runDir}/config.json`));
@@ -93,6 +94,9 @@ Deno.test("train CLI: a tiny SAC run writes a complete run folder, and eval read
   assert.equal(csv.length, 5);
   assert.ok(csv[0].startsWith("step,"));
   assert.match(run.stdout, /run folder: .*\/r/);
+  const svg = Deno.readTextFileSync(`${runDir}/learning_curve.svg`);
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /sac on Pendulum-v1 \(seed 0\)/);
 
   const ev = await deno(EVAL, [runDir, "--episodes", "3", "--json"]);
   assert.equal(ev.code, 0, ev.stderr);

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { box, Rng, squashToBox, tf, useBackend } from "../../core/mod.ts";
+import {
+  GAUSSIAN_SCHEMA,
+  type GaussianParams,
+  GaussianPolicy,
+} from "../../plugins/gaussian_policy/mod.ts";
+import { defaultsOf } from "../../core/schema.ts";
+
+await useBackend("wasm");
+
+const SPEC = { observationSpace: box(-10, 10, 3), actionSpace: box([-2, -1], [2, 3]) };
+
+function policy(overrides: Partial<GaussianParams> = {}, seed = 1): GaussianPolicy {
+  return new GaussianPolicy(
+    SPEC,
+    { ...defaultsOf(GAUSSIAN_SCHEMA), hidden: [8, 8], ...overrides },
+    new Rng(seed),
+  );
+}
+
+Deno.test("gaussian policy: sample's log density matches the closed form with tanh and Box terms", () => {
+  const p = policy();
+  const obs = new Float32Array([0.1, -0.3, 0.5, 1, 2, -1]);
+  const noise = new Float32Array([0.3, -1.2, 0.7, 0.05]);
+  tf.tidy(() => {
+    const o = tf.tensor2d(obs, [2, 3]);
+    const { mean, logStd } = p.distribution(o);
+    const s = p.sample(o, tf.tensor2d(noise, [2, 2]));
+    const m = mean.dataSync();
+    const ls = logStd.dataSync();
+    const u = s.u.dataSync();
+    const y = s.y.dataSync();
+    const lp = s.logProb.dataSync();
+    const halfWidth = [2, 2];
+    for (let b = 0; b < 2; b++) {
+      let expected = 0;
+      for (let d = 0; d < 2; d++) {
+        const i = b * 2 + d;
+        assert.ok(ls[i] >= -5 && ls[i] <= 2, "log std inside [min, max]");
+        assert.ok(Math.abs(u[i] - (m[i] + Math.exp(ls[i]) * noise[i])) < 1e-5);
+        assert.ok(Math.abs(y[i] - Math.max(-0.999, Math.min(0.999, Math.tanh(u[i])))) < 1e-6);
+        const z = (u[i] - m[i]) / Math.exp(ls[i]);
+        expected += -0.5 * z * z - ls[i] - 0.5 * Math.log(2 * Math.PI);
+        expected -= Math.log(1 - Math.tanh(u[i]) ** 2 + 1e-6) + Math.log(halfWidth[d]);
+      }
+      assert.ok(Math.abs(lp[b] - expected) < 1e-4, `${lp[b]} vs ${expected}`);
+    }
+  });
+  p.dispose();
+});
+
+Deno.test("gaussian policy: reparameterised log-density gradient matches finite differences", () => {
+  const p = policy({ activation: "tanh" });
+  const obs = tf.tensor2d([0.2, -0.1, 0.4, -0.5, 0.3, 0.9], [2, 3]);
+  const noise = tf.tensor2d([0.3, -0.4, 0.1, 0.8], [2, 2]);
+  const f = () => tf.mean(tf.mul(p.sample(obs, noise).logProb, 1)) as tf.Scalar;
+  const vars = p.trainableVariables();
+  const { grads } = tf.variableGrads(f, vars);
+  // check a few coordinates of the last layer's weights and of the first layer's bias
+  for (const [v, index] of [[vars[vars.length - 2], 3], [vars[1], 2], [vars[vars.length - 1], 3]]) {
+    const variable = v as tf.Variable;
+    const i = index as number;
+    const base = variable.dataSync().slice();
+    const eps = 1e-2;
+    const at = (delta: number) => {
+      const w = base.slice();
+      w[i] += delta;
+      variable.assign(tf.tensor(w, variable.shape));
+      return f().dataSync()[0];
+    };
+    const numeric = (at(eps) - at(-eps)) / (2 * eps);
+    variable.assign(tf.tensor(base, variable.shape));
+    const analytic = grads[variable.name].dataSync()[i];
+    assert.ok(
+      Math.abs(numeric - analytic) < 2e-2 * Math.max(1, Math.abs(analytic)),
+      `${numeric} vs ${analytic}`,
+    );
+  }
+  p.dispose();
+});
+
+Deno.test("gaussian policy: deterministic act is the squashed mean; sampling follows the seed", () => {
+  const p = policy();
+  const obs = new Float32Array([0.1, 0.2, 0.3]);
+  const mean = tf.tidy(() =>
+    p.distribution(tf.tensor2d(obs, [1, 3])).mean.dataSync() as Float32Array
+  );
+  const det = p.act(obs, { deterministic: true, rng: new Rng(0) });
+  assert.deepEqual(Array.from(det), Array.from(squashToBox(mean, SPEC.actionSpace)));
+  const a = p.act(obs, { deterministic: false, rng: new Rng(5) });
+  const b = p.act(obs, { deterministic: false, rng: new Rng(5) });
+  const c = p.act(obs, { deterministic: false, rng: new Rng(6) });
+  assert.deepEqual(Array.from(a), Array.from(b));
+  assert.notDeepEqual(Array.from(a), Array.from(c));
+  for (let d = 0; d < 2; d++) {
+    assert.ok(a[d] >= SPEC.actionSpace.low[d] && a[d] <= SPEC.actionSpace.high[d]);
+  }
+  p.dispose();
+});
+
+Deno.test("gaussian policy: weights round-trip, including observation statistics and a learned log std", () => {
+  const a = policy({ logStd: "param", logStdInit: -0.5, normalizeObs: true, init: "orthogonal" });
+  assert.equal(a.trainableVariables().length, 7, "3 layers x (w, b) + log std");
+  a.obsNormalizer.update(new Float32Array([1, 2, 3, 4, 5, 6]), 2);
+  const b = policy({ logStd: "param", normalizeObs: true, init: "orthogonal" }, 99);
+  b.loadWeights(a.weights());
+  const obs = new Float32Array([0.5, -1, 2]);
+  const rngA = new Rng(3);
+  const rngB = new Rng(3);
+  assert.deepEqual(
+    Array.from(a.act(obs, { deterministic: false, rng: rngA })),
+    Array.from(b.act(obs, { deterministic: false, rng: rngB })),
+  );
+  assert.deepEqual(Array.from(b.obsNormalizer.stats.mean), Array.from(a.obsNormalizer.stats.mean));
+  const logStd = tf.tidy(() =>
+    b.distribution(tf.tensor2d(obs, [1, 3])).logStd.dataSync() as Float32Array
+  );
+  assert.ok(Math.abs(logStd[0] + 0.5) < 1e-6 && Math.abs(logStd[1] + 0.5) < 1e-6);
+  const wrong = new GaussianPolicy(
+    SPEC,
+    { ...defaultsOf(GAUSSIAN_SCHEMA), hidden: [4] },
+    new Rng(0),
+  );
+  assert.throws(() => wrong.loadWeights(a.weights()), /shape/);
+  for (const p of [a, b, wrong]) p.dispose();
+});
