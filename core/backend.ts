@@ -84,10 +84,42 @@ export async function useBackend(name: BackendName): Promise<string> {
       break;
     }
   }
+  const previous = tf.getBackend();
   const ok = await tf.setBackend(name);
   if (!ok) {
     throw new BackendUnavailableError(`backend '${name}': TensorFlow.js could not initialise it`);
   }
   await tf.ready();
+  try {
+    probeBackend(name);
+  } catch (e) {
+    if (previous) await tf.setBackend(previous); // a refused backend leaves the last one active
+    throw e;
+  }
   return tf.getBackend();
+}
+
+/**
+ * Training reads tensors back synchronously (actions, losses) every step. Some backends
+ * initialise but cannot do that outside a browser (tfjs's WebGPU backend needs a canvas for
+ * it), so a tiny round trip is checked here, before any run folder is written.
+ */
+function probeBackend(name: BackendName): void {
+  let values: Float32Array | null = null;
+  let why = "";
+  try {
+    // big enough that no backend forwards it to the CPU
+    values = tf.tidy(() => {
+      const ones = tf.ones([64, 64]);
+      return tf.add(tf.matMul(ones, ones), 1).dataSync() as Float32Array;
+    });
+  } catch (e) {
+    why = (e as Error).message.split("\n")[0];
+  }
+  if (!values || values[0] !== 65 || values[4095] !== 65) {
+    throw new BackendUnavailableError(
+      `backend '${name}': it initialised but cannot read tensors back synchronously, which ` +
+        `training needs (${why || "wrong values"}); use --backend wasm`,
+    );
+  }
 }

@@ -134,11 +134,6 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
       throw new ConfigError(`${where}: unknown key '${key}'; allowed: ${known.join(", ")}`);
     }
   }
-  if (!value.envs && !value.policies && !value.algorithms) {
-    throw new ConfigError(
-      `${where}: adds nothing; give at least one of envs, policies, algorithms`,
-    );
-  }
   const section = (key: string, required: Record<string, string>) => {
     const map = value[key];
     if (map === undefined) return;
@@ -154,13 +149,36 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
     }
   };
   section("envs", { create: "function", description: "string" });
-  section("policies", { create: "function", kind: "string", schema: "object" });
+  section("policies", {
+    create: "function",
+    kind: "string",
+    schema: "object",
+    description: "string",
+  });
   section("algorithms", {
     create: "function",
     schema: "object",
     defaultPolicy: "string",
     defaultNumEnvs: "number",
+    description: "string",
   });
+  for (const [entry, def] of Object.entries((value.algorithms ?? {}) as Record<string, unknown>)) {
+    const kinds = (def as Record<string, unknown>).policyKinds;
+    if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k) => typeof k === "string")) {
+      throw new ConfigError(
+        `${where}: algorithms.${entry}.policyKinds must be a non-empty array of policy kinds`,
+      );
+    }
+  }
+  const entries = ["envs", "policies", "algorithms"].reduce(
+    (n, key) => n + (isRecord(value[key]) ? Object.keys(value[key] as object).length : 0),
+    0,
+  );
+  if (entries === 0) {
+    throw new ConfigError(
+      `${where}: adds nothing; give at least one of envs, policies, algorithms`,
+    );
+  }
 }
 
 /** Registered envs, policies and algorithms, each remembering the plugin that added it. */
@@ -176,11 +194,13 @@ export class Registry {
     if (this.plugins.some((p) => p.name === plugin.name)) {
       throw new ConfigError(`plugin '${plugin.name}' (${source}) is already registered`);
     }
-    const add = <T>(
-      kind: string,
-      table: Map<string, { def: T; plugin: string }>,
-      entries: Record<string, T> | undefined,
-    ) => {
+    const sections = [
+      ["env", this.envs, plugin.envs],
+      ["policy", this.policies, plugin.policies],
+      ["algorithm", this.algorithms, plugin.algorithms],
+    ] as const;
+    // Check every name before inserting any, so a refused plugin leaves no trace.
+    for (const [kind, table, entries] of sections) {
       for (const name of Object.keys(entries ?? {})) {
         const existing = table.get(name);
         if (existing) {
@@ -189,13 +209,15 @@ export class Registry {
           );
         }
       }
+    }
+    for (const [, table, entries] of sections) {
       for (const [name, def] of Object.entries(entries ?? {})) {
-        table.set(name, { def, plugin: plugin.name });
+        (table as Map<string, { def: unknown; plugin: string }>).set(name, {
+          def,
+          plugin: plugin.name,
+        });
       }
-    };
-    add("env", this.envs, plugin.envs);
-    add("policy", this.policies, plugin.policies);
-    add("algorithm", this.algorithms, plugin.algorithms);
+    }
     this.plugins.push(plugin);
   }
 

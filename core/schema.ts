@@ -142,7 +142,8 @@ export function validate<S extends Schema>(
   }
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema)) {
-    const value = key in record ? record[key] : structuredClone(field.default);
+    // copies, so a resolved config never shares arrays with defaults or presets
+    const value = structuredClone(key in record ? record[key] : field.default);
     checkField(field, value, path ? `${path}.${key}` : key);
     out[key] = value;
   }

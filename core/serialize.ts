@@ -7,6 +7,9 @@
  */
 
 const MAGIC = new TextEncoder().encode("DMERLSN1");
+// Marker keys in the JSON header for arrays and non-finite numbers; unlikely in user data.
+const BLOB = "$dmerl:blob";
+const NUM = "$dmerl:num";
 
 type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
 const KINDS: Record<string, new (buf: ArrayBuffer, off: number, len: number) => TypedArray> = {
@@ -39,9 +42,12 @@ export function encodeSnapshot(value: unknown): Uint8Array {
     const kind = kindOf(v);
     if (kind) {
       blobs.push(v as TypedArray);
-      return { $blob: blobs.length - 1, kind, length: (v as TypedArray).length };
+      return { [BLOB]: blobs.length - 1, kind, length: (v as TypedArray).length };
     }
-    if (typeof v === "number" && !Number.isFinite(v)) return { $num: String(v) };
+    if (ArrayBuffer.isView(v)) {
+      throw new Error(`snapshot: unsupported array type ${v.constructor.name}`);
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) return { [NUM]: String(v) };
     return v;
   });
   const headerBytes = new TextEncoder().encode(header);
@@ -83,16 +89,16 @@ export function decodeSnapshot(bytes: Uint8Array, what = "snapshot"): unknown {
   );
   const align = (n: number) => Math.ceil(n / 8) * 8;
   let offset = align(MAGIC.length + 4 + headerLength);
-  // Blobs are laid out in the order JSON.stringify visited them, which JSON.parse's reviver
-  // does not follow (it is bottom-up), so collect descriptors first, then place them.
+  // Collect the array descriptors first, then read the arrays in blob-index order, which is
+  // the order they were written in.
   const descriptors: { kind: string; length: number; index: number }[] = [];
   const parsed = JSON.parse(headerText, (_key, v) => {
-    if (v && typeof v === "object" && "$blob" in v) {
-      const d = { kind: v.kind as string, length: v.length as number, index: v.$blob as number };
+    if (v && typeof v === "object" && BLOB in v) {
+      const d = { kind: v.kind as string, length: v.length as number, index: v[BLOB] as number };
       descriptors.push(d);
       return d;
     }
-    if (v && typeof v === "object" && "$num" in v) return Number(v.$num);
+    if (v && typeof v === "object" && NUM in v) return Number(v[NUM]);
     return v;
   });
   descriptors.sort((a, b) => a.index - b.index);

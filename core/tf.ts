@@ -3,4 +3,6 @@
  * `tfjs-core` alone) because only it registers the gradient functions in Deno's npm loader.
  */
 import * as tf from "@tensorflow/tfjs";
+// Production mode: no debug-time checks and no console banners from the backends.
+tf.enableProdMode();
 export { tf };

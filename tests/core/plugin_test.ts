@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { checkPlugin, definePlugin, type Plugin, Registry } from "../../core/plugin.ts";
+import { ConfigError } from "../../core/schema.ts";
+import { resolveConfig } from "../../core/config.ts";
+import { builtinRegistry } from "../../plugins/builtin.ts";
+import { createPendulum } from "../../envs/pendulum.ts";
+
+const envDef = { description: "an env", create: () => createPendulum({}) };
+const policyDef = {
+  description: "a policy",
+  kind: "toy",
+  schema: {},
+  create: () => {
+    throw new Error("not built in these tests");
+  },
+};
+const algoDef = {
+  description: "an algorithm",
+  schema: {},
+  defaultPolicy: "toy-policy",
+  policyKinds: ["toy"],
+  defaultNumEnvs: 1,
+  create: () => {
+    throw new Error("not built in these tests");
+  },
+};
+
+function plugin(name: string, parts: Partial<Omit<Plugin, "name">>): Plugin {
+  return { name, ...parts } as Plugin;
+}
+
+/** Asserts a ConfigError whose message contains every fragment. */
+function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+    for (const f of fragments) {
+      assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
+    }
+    return true;
+  });
+}
+
+Deno.test("Registry: register and look up envs, policies and algorithms", () => {
+  const reg = new Registry();
+  reg.register(plugin("toys", {
+    envs: { "Toy-v0": envDef },
+    policies: { "toy-policy": policyDef },
+    algorithms: { toyalgo: algoDef },
+  }));
+  assert.equal(reg.env("Toy-v0"), envDef);
+  assert.equal(reg.policy("toy-policy"), policyDef);
+  assert.equal(reg.algorithm("toyalgo"), algoDef);
+  assert.deepEqual(reg.names(), {
+    envs: ["Toy-v0"],
+    policies: ["toy-policy"],
+    algorithms: ["toyalgo"],
+  });
+  assert.deepEqual(reg.plugins.map((p) => p.name), ["toys"]);
+});
+
+Deno.test("Registry: a duplicate plugin name is an error", () => {
+  const reg = new Registry();
+  reg.register(plugin("alpha", { envs: { A: envDef } }));
+  throwsConfig(
+    () => reg.register(plugin("alpha", { envs: { B: envDef } }), "./alpha2.ts"),
+    "plugin 'alpha'",
+    "./alpha2.ts",
+    "already registered",
+  );
+  assert.deepEqual(reg.names().envs, ["A"]);
+});
+
+Deno.test("Registry: an env/policy/algorithm name taken by another plugin names both", () => {
+  for (
+    const [kind, parts] of [
+      ["env", { envs: { Same: envDef } }],
+      ["policy", { policies: { same: policyDef } }],
+      ["algorithm", { algorithms: { same: algoDef } }],
+    ] as const
+  ) {
+    const reg = new Registry();
+    reg.register(plugin("first", parts));
+    const name = kind === "env" ? "Same" : "same";
+    throwsConfig(
+      () => reg.register(plugin("second", parts), "./second.ts"),
+      "plugin 'second'",
+      `${kind} '${name}'`,
+      "already registered by plugin 'first'",
+    );
+    assert.deepEqual(reg.plugins.map((p) => p.name), ["first"]);
+  }
+});
+
+Deno.test({
+  name: "Registry: a rejected plugin leaves the registry unchanged",
+  fn() {
+    const reg = new Registry();
+    reg.register(plugin("first", { policies: { same: policyDef } }));
+    const bad = plugin("second", { envs: { NewEnv: envDef }, policies: { same: policyDef } });
+    throwsConfig(() => reg.register(bad), "already registered by plugin 'first'");
+    assert.deepEqual(reg.names().envs, [], "env of a rejected plugin was registered");
+    reg.register(plugin("second", { envs: { NewEnv: envDef } }));
+    assert.deepEqual(reg.names().envs, ["NewEnv"]);
+  },
+});
+
+Deno.test("Registry: unknown names list the registered ones", () => {
+  const reg = builtinRegistry();
+  throwsConfig(
+    () => reg.env("CartPole-v1"),
+    "env: unknown env 'CartPole-v1'",
+    "registered: Pendulum-v1, MountainCarContinuous-v0, DoubleWell-v0",
+  );
+  throwsConfig(() => reg.algorithm("td3"), "algo: unknown algorithm 'td3'", "registered: sac, ppo");
+  throwsConfig(() => reg.policy("beta"), "policy: unknown policy 'beta'", "registered: gaussian");
+  throwsConfig(() => new Registry().env("X"), "unknown env 'X'", "registered: ");
+});
+
+Deno.test("checkPlugin: rejects values that are not plugin objects", () => {
+  for (const value of [null, undefined, 5, "ppo", [], [{ name: "x" }], () => 1]) {
+    throwsConfig(() => checkPlugin(value, "./p.ts"), "plugin ./p.ts", "expected an object");
+  }
+});
+
+Deno.test("checkPlugin: name must be a non-empty string", () => {
+  throwsConfig(() => checkPlugin({ envs: { A: envDef } }, "src"), "plugin src", "'name'");
+  throwsConfig(() => checkPlugin({ name: "", envs: { A: envDef } }, "src"), "'name'");
+  throwsConfig(() => checkPlugin({ name: 3, envs: { A: envDef } }, "src"), "'name'");
+});
+
+Deno.test("checkPlugin: unknown keys list the allowed ones", () => {
+  throwsConfig(
+    () => checkPlugin({ name: "p", envs: { A: envDef }, env: {} }, "./p.ts"),
+    "plugin 'p' (./p.ts)",
+    "unknown key 'env'",
+    "allowed: name, envs, policies, algorithms",
+  );
+});
+
+Deno.test("checkPlugin: a plugin that adds nothing is an error", () => {
+  throwsConfig(() => checkPlugin({ name: "empty" }, "src"), "plugin 'empty'", "adds nothing");
+});
+
+Deno.test("checkPlugin: sections and entries must be objects with the required fields", () => {
+  throwsConfig(() => checkPlugin({ name: "p", envs: [] }, "s"), "'envs' must be an object");
+  throwsConfig(() => checkPlugin({ name: "p", envs: { A: 1 } }, "s"), "envs.A must be an object");
+  const { create: _c, ...noCreate } = envDef;
+  throwsConfig(
+    () => checkPlugin({ name: "p", envs: { A: noCreate } }, "s"),
+    "plugin 'p' (s)",
+    "envs.A.create must be a function",
+  );
+  const { description: _d, ...noDescription } = envDef;
+  throwsConfig(
+    () => checkPlugin({ name: "p", envs: { A: noDescription } }, "s"),
+    "envs.A.description must be a string",
+  );
+  const { create: _pc, ...policyNoCreate } = policyDef;
+  throwsConfig(
+    () => checkPlugin({ name: "p", policies: { q: policyNoCreate } }, "s"),
+    "policies.q.create must be a function",
+  );
+  throwsConfig(
+    () => checkPlugin({ name: "p", policies: { q: { ...policyDef, kind: 1 } } }, "s"),
+    "policies.q.kind must be a string",
+  );
+  throwsConfig(
+    () => checkPlugin({ name: "p", algorithms: { a: { ...algoDef, schema: undefined } } }, "s"),
+    "algorithms.a.schema must be a object",
+  );
+  throwsConfig(
+    () => checkPlugin({ name: "p", algorithms: { a: { ...algoDef, defaultNumEnvs: "1" } } }, "s"),
+    "algorithms.a.defaultNumEnvs must be a number",
+  );
+  throwsConfig(
+    () => checkPlugin({ name: "p", algorithms: { a: { ...algoDef, defaultPolicy: null } } }, "s"),
+    "algorithms.a.defaultPolicy must be a string",
+  );
+  // A well-formed plugin passes, and definePlugin returns it unchanged.
+  const good = plugin("good", { envs: { A: envDef }, algorithms: { a: algoDef } });
+  checkPlugin(good, "s");
+  assert.equal(definePlugin(good), good);
+  throwsConfig(() => definePlugin({ name: "bad" }), "plugin 'bad' (definePlugin)", "adds nothing");
+});
+
+Deno.test({
+  name: "checkPlugin: an algorithm without policyKinds is rejected up front",
+  fn() {
+    const { policyKinds: _k, ...noKinds } = algoDef;
+    const bad = { name: "p", algorithms: { a: noKinds } };
+    throwsConfig(() => checkPlugin(bad, "./p.ts"), "plugin 'p' (./p.ts)", "policyKinds");
+    // registering it is refused the same way, before resolveConfig could trip over it
+    const reg = builtinRegistry();
+    throwsConfig(() => reg.register(bad as unknown as Plugin), "policyKinds");
+    throwsConfig(() => resolveConfig({ algo: "a" }, reg), "unknown algorithm 'a'");
+  },
+});
+
+Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", () => {
+  const reg = builtinRegistry();
+  const names = reg.names();
+  assert.deepEqual(names.envs, ["Pendulum-v1", "MountainCarContinuous-v0", "DoubleWell-v0"]);
+  assert.deepEqual(names.policies, ["gaussian"]);
+  assert.deepEqual(names.algorithms, ["sac", "ppo"]);
+  assert.deepEqual(reg.plugins.map((p) => p.name), [
+    "classic-control",
+    "gaussian-policy",
+    "sac",
+    "ppo",
+  ]);
+  // Every built-in env can be created with no params and has a description.
+  for (const id of names.envs) {
+    const def = reg.env(id);
+    assert.ok(def.description.length > 0);
+    const env = def.create({});
+    assert.equal(env.id, id);
+  }
+  for (const a of names.algorithms) {
+    const def = reg.algorithm(a);
+    assert.equal(def.defaultPolicy, "gaussian");
+    assert.ok(def.policyKinds.includes(reg.policy(def.defaultPolicy).kind));
+  }
+  // Each call builds a fresh registry.
+  assert.notEqual(builtinRegistry(), reg);
+  throwsConfig(() => reg.register(reg.plugins[0]), "already registered");
+});
