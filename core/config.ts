@@ -132,7 +132,12 @@ export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
   try {
     env = envDef.create(envParams);
   } catch (e) {
-    throw new ConfigError(`envParams (${base.env}): ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new ConfigError(
+      e instanceof ConfigError
+        ? `${message} (env ${base.env})`
+        : `envParams (${base.env}): ${message}`,
+    );
   }
   env.close?.();
   const config: RunConfig = {

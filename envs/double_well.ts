@@ -5,15 +5,22 @@
 import type { Env, StepResult } from "../core/env.ts";
 import { type Box, box } from "../core/spaces.ts";
 import { Rng, type RngState } from "../core/rng.ts";
+import { type Schema, validate } from "../core/schema.ts";
+import { checkEnvState } from "./env_state.ts";
 
 const ID = "DoubleWell-v0";
+
 /** Default distance of each mode from the origin. */
 const DEFAULT_RADIUS = 0.8;
 /** Default Gaussian width of each well. */
 const DEFAULT_WIDTH = 0.2;
 /** Angle of the modes from the +x axis: +-45 degrees. */
 const MODE_ANGLE = Math.PI / 4;
-const ALLOWED_PARAMS: readonly string[] = ["radius", "width"];
+/** Options `envParams` may set. */
+const DOUBLE_WELL_PARAMS = {
+  radius: { type: "number", min: 0, exclusiveMin: true, default: DEFAULT_RADIUS },
+  width: { type: "number", min: 0, exclusiveMin: true, default: DEFAULT_WIDTH },
+} as const satisfies Schema;
 
 /**
  * The two optimal actions of {@link DoubleWell}: `radius * (cos 45deg, +sin 45deg)` (mode +1,
@@ -77,8 +84,11 @@ export class DoubleWell implements Env {
 
   /** Builds the env; throws when `radius` or `width` is not a positive finite number. */
   constructor(options: DoubleWellOptions = {}) {
-    this.radius = positiveParam(options.radius, "radius", DEFAULT_RADIUS);
-    this.width = positiveParam(options.width, "width", DEFAULT_WIDTH);
+    ({ radius: this.radius, width: this.width } = validate(
+      DOUBLE_WELL_PARAMS,
+      options,
+      "envParams",
+    ));
     const [[x, y]] = doubleWellModes(this.radius);
     this.modeX = x;
     this.modeY = y;
@@ -123,13 +133,11 @@ export class DoubleWell implements Env {
 
   /** Restores {@link DoubleWell.state}'s output. */
   load(state: unknown): void {
-    if (!isRecord(state) || !isStepCount(state.steps) || !isRecord(state.rng)) {
-      throw new Error(`${ID}.load: expected { steps, rng }`);
-    }
+    const checked = checkEnvState(state, ID, { numbers: [], counts: ["steps"] });
     const rng = new Rng(0);
-    rng.load(state.rng as unknown as RngState);
+    rng.load(checked.rng);
     this.rng = rng;
-    this.steps = state.steps;
+    this.steps = checked.steps;
   }
 
   private static observe(): Float32Array {
@@ -144,35 +152,5 @@ export class DoubleWell implements Env {
  * (positive finite numbers, defaults 0.8 and 0.2); any other key throws.
  */
 export function createDoubleWell(params: Record<string, unknown>): Env {
-  for (const key of Object.keys(params)) {
-    if (!ALLOWED_PARAMS.includes(key)) {
-      throw new Error(
-        `envParams: unknown key '${key}' for ${ID}; allowed: ${ALLOWED_PARAMS.join(", ")}`,
-      );
-    }
-  }
-  return new DoubleWell({
-    radius: positiveParam(params.radius, "radius", DEFAULT_RADIUS),
-    width: positiveParam(params.width, "width", DEFAULT_WIDTH),
-  });
-}
-
-function positiveParam(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`envParams.${key}: expected a positive finite number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isStepCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  return new DoubleWell(params);
 }

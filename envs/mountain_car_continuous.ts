@@ -7,6 +7,8 @@
 import type { Env, StepResult } from "../core/env.ts";
 import { type Box, box } from "../core/spaces.ts";
 import { Rng, type RngState } from "../core/rng.ts";
+import { type Schema, validate } from "../core/schema.ts";
+import { checkEnvState } from "./env_state.ts";
 
 const ID = "MountainCarContinuous-v0";
 const MIN_ACTION = -1.0;
@@ -16,7 +18,11 @@ const MAX_POSITION = 0.6;
 const MAX_SPEED = 0.07;
 const GOAL_POSITION = 0.45;
 const POWER = 0.0015;
-const ALLOWED_PARAMS: readonly string[] = ["goalVelocity"];
+
+/** Options `envParams` may set. */
+const MOUNTAIN_CAR_PARAMS = {
+  goalVelocity: { type: "number", default: 0, doc: "velocity needed at the goal" },
+} as const satisfies Schema;
 
 /** Constructor options of {@link MountainCarContinuous}. */
 export interface MountainCarContinuousOptions {
@@ -71,7 +77,7 @@ export class MountainCarContinuous implements Env {
 
   /** Builds the env; throws when `goalVelocity` is not a finite number. */
   constructor(options: MountainCarContinuousOptions = {}) {
-    this.goalVelocity = finiteParam(options.goalVelocity, "goalVelocity", 0);
+    this.goalVelocity = validate(MOUNTAIN_CAR_PARAMS, options, "envParams").goalVelocity;
     this.rng = new Rng(0);
     this.reset();
   }
@@ -126,18 +132,16 @@ export class MountainCarContinuous implements Env {
 
   /** Restores {@link MountainCarContinuous.state}'s output; the env then continues identically. */
   load(state: unknown): void {
-    if (
-      !isRecord(state) || !isFiniteNumber(state.position) || !isFiniteNumber(state.velocity) ||
-      !isStepCount(state.steps) || !isRecord(state.rng)
-    ) {
-      throw new Error(`${ID}.load: expected { position, velocity, steps, rng }`);
-    }
+    const checked = checkEnvState(state, ID, {
+      numbers: ["position", "velocity"],
+      counts: ["steps"],
+    });
     const rng = new Rng(0);
-    rng.load(state.rng as unknown as RngState);
+    rng.load(checked.rng);
     this.rng = rng;
-    this.position = state.position;
-    this.velocity = state.velocity;
-    this.steps = state.steps;
+    this.position = checked.position;
+    this.velocity = checked.velocity;
+    this.steps = checked.steps;
   }
 
   private observe(): Float32Array {
@@ -153,38 +157,5 @@ export class MountainCarContinuous implements Env {
  * (finite number, default 0); any other key throws.
  */
 export function createMountainCarContinuous(params: Record<string, unknown>): Env {
-  for (const key of Object.keys(params)) {
-    if (!ALLOWED_PARAMS.includes(key)) {
-      throw new Error(
-        `envParams: unknown key '${key}' for ${ID}; allowed: ${ALLOWED_PARAMS.join(", ")}`,
-      );
-    }
-  }
-  return new MountainCarContinuous({
-    goalVelocity: finiteParam(params.goalVelocity, "goalVelocity", 0),
-  });
-}
-
-function finiteParam(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!isFiniteNumber(value)) {
-    throw new Error(`envParams.${key}: expected a finite number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
-}
-
-function isStepCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  return new MountainCarContinuous(params);
 }

@@ -7,6 +7,8 @@
 import type { Env, StepResult } from "../core/env.ts";
 import { type Box, box } from "../core/spaces.ts";
 import { Rng, type RngState } from "../core/rng.ts";
+import { type Schema, validate } from "../core/schema.ts";
+import { checkEnvState } from "./env_state.ts";
 
 const ID = "Pendulum-v1";
 const MAX_SPEED = 8;
@@ -14,9 +16,13 @@ const MAX_TORQUE = 2;
 const DT = 0.05;
 const M = 1;
 const L = 1;
+
 /** Gymnasium's default gravity for Pendulum-v1. */
 const DEFAULT_G = 10.0;
-const ALLOWED_PARAMS: readonly string[] = ["g"];
+/** Options `envParams` may set. */
+const PENDULUM_PARAMS = {
+  g: { type: "number", default: DEFAULT_G, doc: "gravity" },
+} as const satisfies Schema;
 
 /** Constructor options of {@link Pendulum}. */
 export interface PendulumOptions {
@@ -82,7 +88,7 @@ export class Pendulum implements Env {
 
   /** Builds the env; throws when `g` is not a finite number. */
   constructor(options: PendulumOptions = {}) {
-    this.g = finiteParam(options.g, "g", DEFAULT_G);
+    this.g = validate(PENDULUM_PARAMS, options, "envParams").g;
     this.rng = new Rng(0);
     this.reset();
   }
@@ -128,18 +134,13 @@ export class Pendulum implements Env {
 
   /** Restores {@link Pendulum.state}'s output; the env then continues exactly as the saved one. */
   load(state: unknown): void {
-    if (
-      !isRecord(state) || !isFiniteNumber(state.th) || !isFiniteNumber(state.thdot) ||
-      !isStepCount(state.steps) || !isRecord(state.rng)
-    ) {
-      throw new Error(`${ID}.load: expected { th, thdot, steps, rng }`);
-    }
+    const checked = checkEnvState(state, ID, { numbers: ["th", "thdot"], counts: ["steps"] });
     const rng = new Rng(0);
-    rng.load(state.rng as unknown as RngState);
+    rng.load(checked.rng);
     this.rng = rng;
-    this.th = state.th;
-    this.thdot = state.thdot;
-    this.steps = state.steps;
+    this.th = checked.th;
+    this.thdot = checked.thdot;
+    this.steps = checked.steps;
   }
 
   private observe(): Float32Array {
@@ -156,40 +157,5 @@ export class Pendulum implements Env {
  * 10.0); any other key throws.
  */
 export function createPendulum(params: Record<string, unknown>): Env {
-  checkKeys(params);
-  return new Pendulum({ g: finiteParam(params.g, "g", DEFAULT_G) });
-}
-
-function checkKeys(params: Record<string, unknown>): void {
-  for (const key of Object.keys(params)) {
-    if (!ALLOWED_PARAMS.includes(key)) {
-      throw new Error(
-        `envParams: unknown key '${key}' for ${ID}; allowed: ${ALLOWED_PARAMS.join(", ")}`,
-      );
-    }
-  }
-}
-
-function finiteParam(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!isFiniteNumber(value)) {
-    throw new Error(`envParams.${key}: expected a finite number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
-}
-
-function isStepCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  return new Pendulum(params);
 }

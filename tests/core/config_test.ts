@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { CONFIG_KEYS, readConfigFile, resolveConfig } from "../../core/config.ts";
-import { ConfigError } from "../../core/schema.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
-
-/** Asserts a ConfigError whose message contains every fragment. */
-function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    for (const f of fragments) {
-      assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
-    }
-    return true;
-  });
-}
+import { throwsConfig } from "../helpers.ts";
 
 const registry = builtinRegistry();
 
@@ -145,12 +134,12 @@ Deno.test("resolveConfig: algoParams errors name 'algoParams'", () => {
 Deno.test("resolveConfig: bad envParams errors name envParams", () => {
   throwsConfig(
     () => resolveConfig({ envParams: { g: "strong" } }, registry),
-    "envParams (Pendulum-v1)",
+    "(env Pendulum-v1)",
     "g",
   );
   throwsConfig(
     () => resolveConfig({ envParams: { mass: 2 } }, registry),
-    "envParams (Pendulum-v1)",
+    "(env Pendulum-v1)",
     "'mass'",
   );
   throwsConfig(() => resolveConfig({ envParams: "g=9.8" }, registry), "envParams: expected");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { checkPlugin, definePlugin, type Plugin, Registry } from "../../core/plugin.ts";
-import { ConfigError } from "../../core/schema.ts";
 import { resolveConfig } from "../../core/config.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
+import { throwsConfig } from "../helpers.ts";
 
 const envDef = { description: "an env", create: () => createPendulum({}) };
 const policyDef = {
@@ -27,17 +27,6 @@ const algoDef = {
 
 function plugin(name: string, parts: Partial<Omit<Plugin, "name">>): Plugin {
   return { name, ...parts } as Plugin;
-}
-
-/** Asserts a ConfigError whose message contains every fragment. */
-function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    for (const f of fragments) {
-      assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
-    }
-    return true;
-  });
 }
 
 Deno.test("Registry: register and look up envs, policies and algorithms", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type MetricsRow, RUN_FILES, RunStore } from "../../core/run_store.ts";
-import { ConfigError } from "../../core/schema.ts";
 import type { RunConfig } from "../../core/config.ts";
+import { throwsConfig } from "../helpers.ts";
 
 /** Runs `fn` with a fresh temp folder, removed afterwards. */
 function withTempDir(fn: (dir: string) => void): void {
@@ -11,16 +11,6 @@ function withTempDir(fn: (dir: string) => void): void {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
-}
-
-function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    for (const f of fragments) {
-      assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
-    }
-    return true;
-  });
 }
 
 function listDir(dir: string): string[] {

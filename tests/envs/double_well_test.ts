@@ -137,7 +137,7 @@ Deno.test("DoubleWell: factory validates params", () => {
   assert.equal(env.width, 0.3);
   assert.equal(createDoubleWell({}).id, "DoubleWell-v0");
   assert.throws(() => createDoubleWell({ foo: 1 }), {
-    message: "envParams: unknown key 'foo' for DoubleWell-v0; allowed: radius, width",
+    message: "envParams: unknown key 'foo'; allowed: radius, width",
   });
   assert.throws(() => createDoubleWell({ radius: 0 }), /envParams\.radius/);
   assert.throws(() => createDoubleWell({ radius: -1 }), /envParams\.radius/);

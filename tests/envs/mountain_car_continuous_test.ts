@@ -208,8 +208,7 @@ Deno.test("MountainCarContinuous: factory validates params", () => {
   assert.equal(env.goalVelocity, 0.01);
   assert.equal(createMountainCarContinuous({}).id, "MountainCarContinuous-v0");
   assert.throws(() => createMountainCarContinuous({ goal_velocity: 0 }), {
-    message:
-      "envParams: unknown key 'goal_velocity' for MountainCarContinuous-v0; allowed: goalVelocity",
+    message: "envParams: unknown key 'goal_velocity'; allowed: goalVelocity",
   });
   assert.throws(
     () => createMountainCarContinuous({ goalVelocity: "0" }),
