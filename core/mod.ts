@@ -12,6 +12,7 @@ export * from "./plugin.ts";
 export * from "./schema.ts";
 export * from "./nn.ts";
 export * from "./replay.ts";
+export * from "./critics.ts";
 export * from "./gae.ts";
 export * from "./backend.ts";
 export * from "./config.ts";

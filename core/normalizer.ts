@@ -1,3 +1,5 @@
+import type { NamedArrays } from "./nn.ts";
+
 /**
  * Running mean and variance over a stream of vectors (Welford / Chan's parallel update), as
  * Gymnasium's NormalizeObservation and NormalizeReward wrappers keep them.
@@ -95,6 +97,30 @@ export class ObsNormalizer {
   /** Adds a batch to the statistics (no-op when disabled). */
   update(data: Float32Array, rows: number): void {
     if (this.enabled) this.stats.update(data, rows);
+  }
+
+  /** The statistics as named arrays (double precision, so resumed runs see equal values). */
+  weights(): NamedArrays {
+    const { mean, var: variance, count, size } = this.stats;
+    return {
+      "obs_norm/mean": { shape: [size], data: mean.slice() },
+      "obs_norm/var": { shape: [size], data: variance.slice() },
+      "obs_norm/count": { shape: [1], data: new Float64Array([count]) },
+    };
+  }
+
+  /** Restores {@link ObsNormalizer.weights}'s output; absent entries leave the stats as are. */
+  loadWeights(weights: NamedArrays): void {
+    const mean = weights["obs_norm/mean"];
+    if (!mean) return;
+    if (mean.data.length !== this.stats.size) {
+      throw new Error(
+        `weights: 'obs_norm/mean' has ${mean.data.length} values, expected ${this.stats.size}`,
+      );
+    }
+    this.stats.mean.set(mean.data);
+    this.stats.var.set(weights["obs_norm/var"].data);
+    this.stats.count = weights["obs_norm/count"].data[0];
   }
 }
 

@@ -244,7 +244,7 @@ export async function train(
   };
 
   const startWall = performance.now();
-  const startSteps = algorithm.envSteps;
+  const rateWindow: [number, number][] = [[startWall, algorithm.envSteps]];
   let lastProgress = 0;
   let lastYield = performance.now();
   const elapsed = () => state.elapsedSeconds + (performance.now() - startWall) / 1000;
@@ -320,7 +320,12 @@ export async function train(
         options.onProgress && (now - lastProgress > (options.progressIntervalMs ?? 250) || done)
       ) {
         lastProgress = now;
-        const sps = (steps - startSteps) / Math.max(1e-9, (now - startWall) / 1000);
+        // rate over the last ~20 s, so the ETA follows the current phase (e.g. after
+        // SAC's random-action warm-up) rather than the run's average
+        rateWindow.push([now, steps]);
+        while (rateWindow.length > 2 && now - rateWindow[0][0] > 20_000) rateWindow.shift();
+        const [t0, s0] = rateWindow[0];
+        const sps = now > t0 ? (steps - s0) / ((now - t0) / 1000) : 0;
         options.onProgress({
           envSteps: steps,
           totalSteps: config.steps,

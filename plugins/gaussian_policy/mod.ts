@@ -152,23 +152,16 @@ export class GaussianPolicy implements Policy {
 
   /** Weights and normalisation statistics. */
   weights(): NamedArrays {
-    const out = exportVariables("policy", this.trainableVariables());
-    const stats = this.obsNormalizer.stats;
-    out["obs_norm/mean"] = { shape: [this.obsDim], data: stats.mean.slice() };
-    out["obs_norm/var"] = { shape: [this.obsDim], data: stats.var.slice() };
-    out["obs_norm/count"] = { shape: [1], data: new Float64Array([stats.count]) };
-    return out;
+    return {
+      ...exportVariables("policy", this.trainableVariables()),
+      ...this.obsNormalizer.weights(),
+    };
   }
 
   /** Restores {@link GaussianPolicy.weights}'s output. */
   loadWeights(weights: NamedArrays): void {
     importVariables("policy", this.trainableVariables(), weights);
-    const stats = this.obsNormalizer.stats;
-    if (weights["obs_norm/mean"]) {
-      stats.mean.set(weights["obs_norm/mean"].data);
-      stats.var.set(weights["obs_norm/var"].data);
-      stats.count = weights["obs_norm/count"].data[0];
-    }
+    this.obsNormalizer.loadWeights(weights);
   }
 
   /** Frees tensors. */

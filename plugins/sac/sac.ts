@@ -8,17 +8,14 @@ import {
   Adam,
   type Algorithm,
   type AlgorithmContext,
-  copyVariables,
-  exportVariables,
-  importVariables,
   type IterationResult,
-  Mlp,
-  polyakUpdate,
   ReplayBuffer,
   type Rng,
   type RngState,
   scaleToBox,
+  Temperature,
   tf,
+  TwinQ,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
@@ -49,11 +46,9 @@ interface SacState {
   envSteps: number;
   updates: number;
   rng: RngState;
-  critics: ReturnType<typeof exportVariables>;
-  logAlpha: number;
-  qOptimizer: ReturnType<Adam["state"]>;
+  critics: ReturnType<TwinQ["state"]>;
+  temperature: ReturnType<Temperature["state"]>;
   actorOptimizer: ReturnType<Adam["state"]>;
-  alphaOptimizer: ReturnType<Adam["state"]>;
   replay: ReturnType<ReplayBuffer["state"]>;
 }
 
@@ -65,16 +60,10 @@ export class Sac implements Algorithm {
   private updates = 0;
   private readonly env: VecEnv;
   private readonly rng: Rng;
-  private readonly q1: Mlp;
-  private readonly q2: Mlp;
-  private readonly q1Target: Mlp;
-  private readonly q2Target: Mlp;
-  private readonly logAlpha: tf.Variable;
-  private readonly qOptimizer: Adam;
+  private readonly critics: TwinQ;
+  private readonly temperature: Temperature;
   private readonly actorOptimizer: Adam;
-  private readonly alphaOptimizer: Adam;
   private readonly replay: ReplayBuffer;
-  private readonly targetEntropy: number;
 
   /** Builds critics, targets, optimisers and the replay buffer. */
   constructor(context: AlgorithmContext<SacParams>) {
@@ -83,22 +72,18 @@ export class Sac implements Algorithm {
     this.params = params;
     this.env = env;
     this.rng = rng;
-    const inputs = env.obsDim + env.actDim;
-    const critic = () =>
-      new Mlp(inputs, 1, rng, { hidden: params.criticHidden, activation: params.criticActivation });
-    this.q1 = critic();
-    this.q2 = critic();
-    this.q1Target = critic();
-    this.q2Target = critic();
-    copyVariables(this.q1Target.variables(), this.q1.variables());
-    copyVariables(this.q2Target.variables(), this.q2.variables());
-    this.logAlpha = tf.variable(tf.scalar(Math.log(Math.max(params.alpha, 1e-12))));
-    this.qOptimizer = new Adam([...this.q1.variables(), ...this.q2.variables()], {
+    this.critics = new TwinQ(env.obsDim + env.actDim, rng, {
+      hidden: params.criticHidden,
+      activation: params.criticActivation,
+      lr: params.qLr,
+    });
+    this.temperature = new Temperature({
+      alpha: params.alpha,
+      learned: params.autotune,
+      targetEntropy: -params.targetEntropyScale * env.actDim,
       lr: params.qLr,
     });
     this.actorOptimizer = new Adam(this.policy.trainableVariables(), { lr: params.policyLr });
-    this.alphaOptimizer = new Adam([this.logAlpha], { lr: params.qLr });
-    this.targetEntropy = -params.targetEntropyScale * env.actDim;
     this.replay = new ReplayBuffer(Math.min(params.bufferSize, context.totalSteps), {
       obs: env.obsDim,
       action: env.actDim,
@@ -106,15 +91,6 @@ export class Sac implements Algorithm {
       nextObs: env.obsDim,
       terminated: 1,
     });
-  }
-
-  private alpha(): number {
-    return Math.exp(this.logAlpha.dataSync()[0]);
-  }
-
-  /** Q(s, a); `weightGrads` false when only dQ/da is needed (the actor loss). */
-  private q(net: Mlp, obs: tf.Tensor, action: tf.Tensor, weightGrads = true): tf.Tensor1D {
-    return tf.squeeze(net.apply(tf.concat([obs, action], 1), weightGrads), [1]) as tf.Tensor1D;
   }
 
   /**
@@ -127,10 +103,7 @@ export class Sac implements Algorithm {
     alpha: number,
   ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
     const s = this.policy.sample(obs, noise);
-    const q = tf.minimum(
-      this.q(this.q1, obs, s.y, false),
-      this.q(this.q2, obs, s.y, false),
-    );
+    const q = this.critics.min(tf.concat([obs, s.y], 1), { weightGrads: false });
     return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
   }
 
@@ -166,30 +139,25 @@ export class Sac implements Algorithm {
   }
 
   private update(): Record<string, number> {
-    const { params, policy } = this;
+    const { params, policy, critics } = this;
     const batchSize = params.batchSize;
     const actDim = this.env.actDim;
     const batch = this.replay.sample(batchSize, this.rng);
     const nextNoise = this.rng.fillNormal(new Float32Array(batchSize * actDim));
-    const alpha = this.alpha();
+    const alpha = this.temperature.value;
     this.updates++;
     const metrics: Record<string, number> = { alpha };
     const obs = policy.obsTensor(batch.obs);
-    const nextObs = policy.obsTensor(batch.nextObs);
-    const action = tf.tensor2d(batch.action, [batchSize, actDim]);
+    const qInput = tf.concat([obs, tf.tensor2d(batch.action, [batchSize, actDim])], 1);
     const target = tf.tidy(() => {
+      const nextObs = policy.obsTensor(batch.nextObs);
       const next = policy.sample(nextObs, tf.tensor2d(nextNoise, [batchSize, actDim]));
-      const q1 = this.q(this.q1Target, nextObs, next.y);
-      const q2 = this.q(this.q2Target, nextObs, next.y);
-      const soft = tf.sub(tf.minimum(q1, q2), tf.mul(alpha, next.logProb));
+      const minQ = critics.min(tf.concat([nextObs, next.y], 1), { target: true });
+      const soft = tf.sub(minQ, tf.mul(alpha, next.logProb));
       const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
       return tf.add(tf.tensor1d(batch.reward), tf.mul(params.gamma, tf.mul(notDone, soft)));
     });
-    metrics.q_loss = this.qOptimizer.minimize(() => {
-      const l1 = tf.mean(tf.square(tf.sub(this.q(this.q1, obs, action), target)));
-      const l2 = tf.mean(tf.square(tf.sub(this.q(this.q2, obs, action), target)));
-      return tf.add(l1, l2) as tf.Scalar;
-    });
+    metrics.q_loss = critics.fit(qInput, target as tf.Tensor1D);
     if (this.updates % params.policyFrequency === 0) {
       // CleanRL compensates the delayed actor update by doing policyFrequency of them.
       for (let k = 0; k < params.policyFrequency; k++) {
@@ -205,32 +173,14 @@ export class Sac implements Algorithm {
         });
         const lp = logProb as unknown as tf.Tensor1D;
         metrics.entropy = -tf.tidy(() => tf.mean(lp).dataSync()[0]);
-        if (params.autotune) {
-          metrics.alpha_loss = this.alphaOptimizer.minimize(() =>
-            tf.mean(
-              tf.mul(tf.neg(tf.exp(this.logAlpha)), tf.add(lp, this.targetEntropy)),
-            ) as tf.Scalar
-          );
-        }
+        if (params.autotune) metrics.alpha_loss = this.temperature.update(lp);
         lp.dispose();
         noise.dispose();
       }
     }
-    if (this.updates % params.targetNetworkFrequency === 0) {
-      polyakUpdate(this.q1Target.variables(), this.q1.variables(), params.tau);
-      polyakUpdate(this.q2Target.variables(), this.q2.variables(), params.tau);
-    }
-    tf.dispose([obs, nextObs, action, target]);
+    if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
+    tf.dispose([obs, qInput, target]);
     return metrics;
-  }
-
-  private criticVariables(): tf.Variable[] {
-    return [
-      ...this.q1.variables(),
-      ...this.q2.variables(),
-      ...this.q1Target.variables(),
-      ...this.q2Target.variables(),
-    ];
   }
 
   /** Critics, optimisers, temperature, replay buffer, generator and counters. */
@@ -239,11 +189,9 @@ export class Sac implements Algorithm {
       envSteps: this.envSteps,
       updates: this.updates,
       rng: this.rng.state(),
-      critics: exportVariables("critics", this.criticVariables()),
-      logAlpha: this.logAlpha.dataSync()[0],
-      qOptimizer: this.qOptimizer.state(),
+      critics: this.critics.state(),
+      temperature: this.temperature.state(),
       actorOptimizer: this.actorOptimizer.state(),
-      alphaOptimizer: this.alphaOptimizer.state(),
       replay: this.replay.state(),
     };
   }
@@ -251,11 +199,9 @@ export class Sac implements Algorithm {
   /** Restores {@link Sac.state}'s output. */
   load(raw: unknown): void {
     const state = raw as SacState;
-    importVariables("critics", this.criticVariables(), state.critics);
-    this.logAlpha.assign(tf.scalar(state.logAlpha));
-    this.qOptimizer.load(state.qOptimizer);
+    this.critics.load(state.critics);
+    this.temperature.load(state.temperature);
     this.actorOptimizer.load(state.actorOptimizer);
-    this.alphaOptimizer.load(state.alphaOptimizer);
     this.replay.load(state.replay);
     this.rng.load(state.rng);
     this.envSteps = state.envSteps;
@@ -264,10 +210,8 @@ export class Sac implements Algorithm {
 
   /** Frees tensors (not the policy's, which the trainer owns). */
   dispose(): void {
-    for (const v of this.criticVariables()) v.dispose();
-    this.logAlpha.dispose();
-    this.qOptimizer.dispose();
+    this.critics.dispose();
+    this.temperature.dispose();
     this.actorOptimizer.dispose();
-    this.alphaOptimizer.dispose();
   }
 }
