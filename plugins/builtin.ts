@@ -4,9 +4,18 @@ import classicControl from "./classic_control/mod.ts";
 import gaussianPolicy from "./gaussian_policy/mod.ts";
 import sac from "./sac/mod.ts";
 import ppo from "./ppo/mod.ts";
+import diffusionPolicy from "./diffusion_policy/mod.ts";
+import diffsac from "./diffsac/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
-export const BUILTIN_PLUGINS: Plugin[] = [classicControl, gaussianPolicy, sac, ppo];
+export const BUILTIN_PLUGINS: Plugin[] = [
+  classicControl,
+  gaussianPolicy,
+  diffusionPolicy,
+  sac,
+  ppo,
+  diffsac,
+];
 
 /** A registry holding the built-in plugins. */
 export function builtinRegistry(): Registry {

@@ -154,10 +154,17 @@ export class DiffusionPolicy implements Policy {
     return this.timeNet.apply(features);
   }
 
+  /** One-hot rows of per-sample step indices k (1..K): `[batch, K]` float. */
+  stepOneHot(k: tf.Tensor1D): tf.Tensor2D {
+    const index = tf.sub(tf.cast(k, "int32"), tf.scalar(1, "int32")) as tf.Tensor1D;
+    return tf.cast(tf.oneHot(index, this.steps), "float32") as tf.Tensor2D;
+  }
+
   /** eta_k per sample and dim: `[batch, actDim]` for per-sample k (1..K). */
   eta(k: tf.Tensor1D): tf.Tensor2D {
-    const dt = tf.gather(tf.softplus(this.dtParam), tf.sub(tf.cast(k, "int32"), 1));
-    return tf.div(tf.reshape(dt, [-1, 1]), tf.softplus(this.frictionParam)) as tf.Tensor2D;
+    // a one-hot matMul rather than gather: gather's gradient has no wasm kernel
+    const dt = tf.matMul(this.stepOneHot(k), tf.reshape(tf.softplus(this.dtParam), [-1, 1]));
+    return tf.div(dt, tf.softplus(this.frictionParam)) as tf.Tensor2D;
   }
 
   /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */

@@ -189,13 +189,15 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   const reg = builtinRegistry();
   const names = reg.names();
   assert.deepEqual(names.envs, ["Pendulum-v1", "MountainCarContinuous-v0", "DoubleWell-v0"]);
-  assert.deepEqual(names.policies, ["gaussian"]);
-  assert.deepEqual(names.algorithms, ["sac", "ppo"]);
+  assert.deepEqual(names.policies, ["gaussian", "diffusion"]);
+  assert.deepEqual(names.algorithms, ["sac", "ppo", "diffsac"]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
     "gaussian-policy",
+    "diffusion-policy",
     "sac",
     "ppo",
+    "diffsac",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {
@@ -206,7 +208,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   }
   for (const a of names.algorithms) {
     const def = reg.algorithm(a);
-    assert.equal(def.defaultPolicy, "gaussian");
+    assert.ok(["gaussian", "diffusion"].includes(def.defaultPolicy));
     assert.ok(def.policyKinds.includes(reg.policy(def.defaultPolicy).kind));
   }
   // Each call builds a fresh registry.

@@ -1,0 +1,20 @@
+/** The DiffSAC algorithm plugin (SAC with the diffusion policy, DMERL). */
+import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import { DiffSac, DIFFSAC_SCHEMA } from "./diffsac.ts";
+import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+
+export { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "./diffsac.ts";
+
+/** DiffSAC's registry entry. */
+export const diffsacAlgorithm = defineAlgorithm({
+  description: "DiffSAC: SAC with a K-step diffusion policy (augmented or chain surrogate)",
+  schema: DIFFSAC_SCHEMA,
+  defaultPolicy: "diffusion",
+  policyKinds: ["diffusion"],
+  defaultNumEnvs: 1,
+  presets: { "Pendulum-v1": pendulum },
+  create: (context) => new DiffSac(context),
+});
+
+/** The plugin. */
+export default definePlugin({ name: "diffsac", algorithms: { diffsac: diffsacAlgorithm } });
