@@ -3,8 +3,16 @@
  * benchmarks. Each runs real training runs (one process per seed, up to `--jobs` at a time)
  * through the same CLI users run, then summarises their evaluation curves and wall-clock.
  */
-import { ConfigError, meanStd, type MetricsRow, RunStore } from "../core/mod.ts";
-import { type FlagSpec, parseFlags, runMain, usage } from "./cli.ts";
+import {
+  ConfigError,
+  loadRunPolicy,
+  meanStd,
+  type MetricsRow,
+  Rng,
+  RunStore,
+} from "../core/mod.ts";
+import { doubleWellModes } from "../envs/double_well.ts";
+import { type FlagSpec, parseFlags, registryWith, runMain, usage } from "./cli.ts";
 import { learningCurveSvg } from "./plot.ts";
 
 interface Benchmark {
@@ -13,9 +21,14 @@ interface Benchmark {
   env: string;
   steps: number;
   evalEvery: number;
-  /** The bar the result is held to: mean/min eval return at the end. */
-  bar: { kind: "every-seed" | "mean"; threshold: number };
-  extra?: string[];
+  /** The bar the final eval return is held to (every seed, or the mean over seeds). */
+  bar: { kind: "every-seed" | "mean"; threshold: number } | null;
+  /** Extra per-run figures computed from the finished run (shown as table columns). */
+  analyse?: (runDir: string) => Promise<Record<string, number>>;
+  /** A bar on the extra figures; returns a verdict line. */
+  analysisBar?: (figures: Record<string, number>[]) => { passed: boolean; text: string };
+  /** Extra run config (algoParams etc.), passed to every run as a config file. */
+  config?: Record<string, unknown>;
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -27,6 +40,55 @@ const BENCHMARKS: Record<string, Benchmark> = {
     evalEvery: 2_000,
     bar: { kind: "every-seed", threshold: -200 },
   },
+  "diffsac-pendulum": {
+    description:
+      "DiffSAC (K=8, default surrogate) on Pendulum-v1, 20k steps (bar: every seed >= -200)",
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "every-seed", threshold: -200 },
+  },
+  "diffsac-augmented-pendulum": {
+    description: "DiffSAC (K=8, augmented surrogate) on Pendulum-v1, 20k steps",
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "every-seed", threshold: -200 },
+    config: { algoParams: { surrogate: "augmented" } },
+  },
+  "diffsac-chain-pendulum": {
+    description: "DiffSAC (K=8, chain surrogate) on Pendulum-v1, 20k steps",
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "every-seed", threshold: -200 },
+    config: { algoParams: { surrogate: "chain" } },
+  },
+  "multimodal-sac": {
+    description: "SAC on DoubleWell-v0, 3k steps: share of 1,000 sampled actions near each mode",
+    algo: "sac",
+    env: "DoubleWell-v0",
+    steps: 3_000,
+    evalEvery: 1_000,
+    bar: null,
+    analyse: modeShares,
+  },
+  "multimodal-diffsac": {
+    description: "DiffSAC on DoubleWell-v0, 3k steps (bar: at least 25% of samples in each mode)",
+    algo: "diffsac",
+    env: "DoubleWell-v0",
+    steps: 3_000,
+    evalEvery: 1_000,
+    bar: null,
+    analyse: modeShares,
+    analysisBar: (figures) => {
+      const passed = figures.every((f) => f["mode+"] >= 0.25 && f["mode-"] >= 0.25);
+      return { passed, text: "every seed puts >= 25% of its samples in each mode" };
+    },
+  },
   "ppo-pendulum": {
     description: "PPO (Pendulum preset) on Pendulum-v1, 300k steps (bar: mean final eval >= -300)",
     algo: "ppo",
@@ -36,6 +98,39 @@ const BENCHMARKS: Record<string, Benchmark> = {
     bar: { kind: "mean", threshold: -300 },
   },
 };
+
+/** Radius around a mode within which a sampled action counts as "at" that mode. */
+const MODE_RADIUS = 0.2;
+
+/**
+ * Samples 1,000 stochastic actions from a DoubleWell run's policy and reports the share within
+ * {@link MODE_RADIUS} of each optimal mode.
+ */
+async function modeShares(runDir: string): Promise<Record<string, number>> {
+  const store = RunStore.open(runDir);
+  const registry = await registryWith((store.readConfig().plugins as string[]) ?? []);
+  const { policy } = loadRunPolicy(store, registry);
+  const n = 1000;
+  const actions = policy.act(new Float32Array(n).fill(1), {
+    deterministic: false,
+    rng: new Rng(12345),
+  });
+  policy.dispose();
+  const [plus, minus] = doubleWellModes();
+  const near = (m: [number, number]) => {
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (Math.hypot(actions[2 * i] - m[0], actions[2 * i + 1] - m[1]) < MODE_RADIUS) count++;
+    }
+    return count / n;
+  };
+  return { "mode+": near(plus), "mode-": near(minus) };
+}
+
+/** Returns with one decimal, or three when they are small (DoubleWell's rewards are <= 1). */
+function fmt(x: number): string {
+  return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
+}
 
 const FLAGS: Record<string, FlagSpec> = {
   "--seeds": { key: "seeds", kind: "string", help: "comma-separated seeds (default 0,1,2)" },
@@ -76,8 +171,12 @@ async function runSeed(bench: Benchmark, seed: number, dir: string, opts: {
     "--name",
     `seed${seed}`,
     "--quiet",
-    ...(bench.extra ?? []),
   ];
+  if (bench.config) {
+    const path = `${dir}/bench-config.json`;
+    Deno.writeTextFileSync(path, JSON.stringify(bench.config));
+    args.push("--config", path);
+  }
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
     .spawn();
   const output = await child.output();
@@ -124,7 +223,10 @@ await runMain(async () => {
   });
   await Promise.all(workers);
 
-  const perSeed = seeds.map((seed) => {
+  const analyses = await Promise.all(
+    seeds.map((seed) => bench.analyse ? bench.analyse(`${dir}/seed${seed}`) : {}),
+  );
+  const perSeed = seeds.map((seed, i) => {
     const rows = RunStore.open(`${dir}/seed${seed}`).readMetrics();
     const evals = rows.filter((r) => "eval/return_mean" in r);
     const last = rows[rows.length - 1] as MetricsRow;
@@ -132,35 +234,56 @@ await runMain(async () => {
       seed,
       final: evals[evals.length - 1]["eval/return_mean"],
       finalStd: evals[evals.length - 1]["eval/return_std"],
-      curve: evals.map((r) => [r.step, Number(r["eval/return_mean"].toFixed(1))]),
+      curve: evals.map((r) => [r.step, Number(fmt(r["eval/return_mean"]))]),
       secondsPer1k: (last.time_s / last.step) * 1000,
+      figures: analyses[i] as Record<string, number>,
     };
   });
   const finals = perSeed.map((s) => s.final);
   const { mean, std } = meanStd(finals);
-  const passed = bench.bar.kind === "every-seed"
-    ? finals.every((f) => f >= bench.bar.threshold)
-    : mean >= bench.bar.threshold;
+  const bar = bench.bar;
+  const verdicts: string[] = [];
+  let passed = true;
+  if (bar) {
+    const ok = bar.kind === "every-seed"
+      ? finals.every((f) => f >= bar.threshold)
+      : mean >= bar.threshold;
+    verdicts.push(
+      `bar (${bar.kind} eval return >= ${bar.threshold}): ${ok ? "PASSED" : "NOT MET"}`,
+    );
+    passed &&= ok;
+  }
+  if (bench.analysisBar) {
+    const { passed: ok, text } = bench.analysisBar(perSeed.map((s) => s.figures));
+    verdicts.push(`bar (${text}): ${ok ? "PASSED" : "NOT MET"}`);
+    passed &&= ok;
+  }
+  const figureNames = Object.keys(perSeed[0].figures);
   const lines = [
     `## ${name}: ${bench.description}`,
     "",
     `backend ${backend}, ${jobs} parallel job(s), ${steps} steps`,
     "",
-    "| seed | final eval return | wall-clock per 1k env steps |",
-    "| --- | --- | --- |",
+    `| seed | final eval return | wall-clock per 1k env steps |${
+      figureNames.map((f) => ` ${f} |`).join("")
+    }`,
+    `| --- | --- | --- |${figureNames.map(() => " --- |").join("")}`,
     ...perSeed.map((s) =>
-      `| ${s.seed} | ${s.final.toFixed(1)} ± ${s.finalStd.toFixed(1)} | ${
-        s.secondsPer1k.toFixed(2)
-      } s |`
+      `| ${s.seed} | ${fmt(s.final)} ± ${fmt(s.finalStd)} | ${s.secondsPer1k.toFixed(2)} s |${
+        figureNames.map((f) => ` ${s.figures[f].toFixed(3)} |`).join("")
+      }`
     ),
-    `| mean | ${mean.toFixed(1)} ± ${std.toFixed(1)} (over seeds) | ${
+    `| mean | ${fmt(mean)} ± ${fmt(std)} (over seeds) | ${
       meanStd(perSeed.map((s) => s.secondsPer1k)).mean.toFixed(2)
-    } s |`,
+    } s |${
+      figureNames.map((f) => ` ${meanStd(perSeed.map((s) => s.figures[f])).mean.toFixed(3)} |`)
+        .join("")
+    }`,
     "",
     "eval curves (step, mean deterministic return over the eval episodes):",
     ...perSeed.map((s) => `- seed ${s.seed}: ${s.curve.map(([a, b]) => `${a}:${b}`).join(" ")}`),
     "",
-    `bar (${bench.bar.kind} >= ${bench.bar.threshold}): ${passed ? "PASSED" : "NOT MET"}`,
+    ...verdicts,
   ];
   const svg = await learningCurveSvg(
     perSeed.map((s) => ({

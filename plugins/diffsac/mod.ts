@@ -2,6 +2,7 @@
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
 import { DiffSac, DIFFSAC_SCHEMA } from "./diffsac.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
 
 export { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "./diffsac.ts";
 
@@ -12,7 +13,7 @@ export const diffsacAlgorithm = defineAlgorithm({
   defaultPolicy: "diffusion",
   policyKinds: ["diffusion"],
   defaultNumEnvs: 1,
-  presets: { "Pendulum-v1": pendulum },
+  presets: { "Pendulum-v1": pendulum, "DoubleWell-v0": doubleWell },
   create: (context) => new DiffSac(context),
 });
 

@@ -156,8 +156,12 @@ export class DiffusionPolicy implements Policy {
 
   /** One-hot rows of per-sample step indices k (1..K): `[batch, K]` float. */
   stepOneHot(k: tf.Tensor1D): tf.Tensor2D {
-    const index = tf.sub(tf.cast(k, "int32"), tf.scalar(1, "int32")) as tf.Tensor1D;
-    return tf.cast(tf.oneHot(index, this.steps), "float32") as tf.Tensor2D;
+    // compare against 1..K rather than tf.oneHot, which refuses a depth of 1 (K = 1)
+    const steps = tf.reshape(tf.range(1, this.steps + 1, 1, "int32"), [1, -1]);
+    return tf.cast(
+      tf.equal(tf.reshape(tf.cast(k, "int32"), [-1, 1]), steps),
+      "float32",
+    ) as tf.Tensor2D;
   }
 
   /** eta_k per sample and dim: `[batch, actDim]` for per-sample k (1..K). */
@@ -300,25 +304,26 @@ export class DiffusionPolicy implements Policy {
 
   /** Restores {@link DiffusionPolicy.weights}'s output. */
   loadWeights(weights: NamedArrays): void {
+    // check the constants first, so a bad file changes nothing
+    const fourier = (name: string) => {
+      const entry = weights[name];
+      if (entry?.data.length !== this.params.timeFeatures) {
+        throw new Error(`weights: '${name}' is missing or has the wrong size`);
+      }
+      return Float32Array.from(entry.data);
+    };
+    const freq = fourier("fourier/freq");
+    const phase = fourier("fourier/phase");
     importVariables("policy", [
       ...this.scoreNet.variables(),
       ...this.timeNet.variables(),
       this.dtParam,
       this.frictionParam,
     ], weights);
-    const fourier = (name: string) => {
-      const entry = weights[name];
-      if (entry?.data.length !== this.params.timeFeatures) {
-        throw new Error(`weights: '${name}' is missing or has the wrong size`);
-      }
-      return tf.tensor2d(Float32Array.from(entry.data), [1, this.params.timeFeatures]);
-    };
-    const freq = fourier("fourier/freq");
-    const phase = fourier("fourier/phase");
     this.fourierFreq.dispose();
     this.fourierPhase.dispose();
-    this.fourierFreq = freq;
-    this.fourierPhase = phase;
+    this.fourierFreq = tf.tensor2d(freq, [1, this.params.timeFeatures]);
+    this.fourierPhase = tf.tensor2d(phase, [1, this.params.timeFeatures]);
     this.obsNormalizer.loadWeights(weights);
   }
 

@@ -2,6 +2,7 @@
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
 import { Sac, SAC_SCHEMA } from "./sac.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
 
 export { Sac, SAC_SCHEMA, type SacParams } from "./sac.ts";
 
@@ -12,7 +13,7 @@ export const sacAlgorithm = defineAlgorithm({
   defaultPolicy: "gaussian",
   policyKinds: ["gaussian"],
   defaultNumEnvs: 1,
-  presets: { "Pendulum-v1": pendulum },
+  presets: { "Pendulum-v1": pendulum, "DoubleWell-v0": doubleWell },
   create: (context) => new Sac(context),
 });
 

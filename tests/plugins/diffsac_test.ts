@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import {
+  builtinRegistry,
+  decodeSnapshot,
+  defaultsOf,
+  encodeSnapshot,
+  resolveConfig,
+  Rng,
+  tf,
+  train,
+  useBackend,
+  VecEnv,
+} from "../../mod.ts";
+import { createPendulum } from "../../envs/pendulum.ts";
+import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
+import { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "../../plugins/diffsac/mod.ts";
+import { assertGradientMatchesFiniteDifferences } from "../helpers.ts";
+
+await useBackend("wasm");
+
+function build(seed: number, overrides: Partial<DiffSacParams> = {}, steps = 3) {
+  const env = new VecEnv(() => createPendulum({}), 1, seed);
+  const policy = new DiffusionPolicy(
+    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
+    { ...defaultsOf(DIFFUSION_SCHEMA), diffusionSteps: steps, hidden: [8, 8], timeHidden: 8 },
+    new Rng(seed).fork("policy"),
+  );
+  // a nonzero score network, so the chain depends on every parameter
+  const rng = new Rng(seed + 100);
+  for (const v of policy.scoreNet.layers[policy.scoreNet.layers.length - 1].variables()) {
+    v.assign(tf.tensor(rng.fillNormal(new Float32Array(v.size)).map((x) => 0.3 * x), v.shape));
+  }
+  const params = {
+    ...defaultsOf(DIFFSAC_SCHEMA),
+    learningStarts: 32,
+    batchSize: 16,
+    criticHidden: [16, 16],
+    criticActivation: "tanh",
+    ...overrides,
+  } as DiffSacParams;
+  const algo = new DiffSac({
+    env,
+    policy,
+    params,
+    rng: new Rng(seed).fork("algo"),
+    totalSteps: 500,
+  });
+  return { env, policy, algo };
+}
+
+const OBS = [0.2, 0.9, -0.4, -0.7, 0.1, 1.3, 1, 0, 0.2];
+
+Deno.test("diffsac chain surrogate: actor-loss gradient through all K steps matches finite differences", () => {
+  const { algo, policy } = build(0, { surrogate: "chain" });
+  const obs = tf.tensor2d(OBS, [3, 3]);
+  const noise = tf.tensor3d(new Rng(4).fillNormal(new Float32Array(3 * 4)), [3, 4, 1]);
+  const loss = () => algo.chainActorLoss(obs, noise, 0.3).loss;
+  const vars = policy.trainableVariables();
+  const n = vars.length;
+  // score net output layer, score net first layer, time net, dt (index n-2), friction (n-1)
+  assertGradientMatchesFiniteDifferences(loss, vars, [[4, 3], [0, 2], [6, 1], [n - 2, 1], [
+    n - 1,
+    0,
+  ]]);
+  algo.dispose();
+  policy.dispose();
+});
+
+Deno.test("diffsac augmented surrogate: one-step actor-loss gradient matches finite differences", () => {
+  const { algo, policy } = build(1, { surrogate: "augmented" });
+  const obs = tf.tensor2d(OBS, [3, 3]);
+  const a = tf.tensor2d([1.5, -2.2, 0.4], [3, 1]);
+  const k = tf.tensor1d([1, 3, 2], "int32");
+  const noise = tf.tensor2d([0.3, -0.8, 1.1], [3, 1]);
+  const loss = () => algo.augmentedActorLoss(obs, a, k, noise, 0.5).loss;
+  const vars = policy.trainableVariables();
+  const n = vars.length;
+  assertGradientMatchesFiniteDifferences(loss, vars, [[4, 5], [2, 3], [n - 2, 0], [n - 2, 2], [
+    n - 1,
+    0,
+  ]]);
+  algo.dispose();
+  policy.dispose();
+});
+
+Deno.test("diffsac: state()/load() through a snapshot continues exactly, for both surrogates", () => {
+  for (const surrogate of ["augmented", "chain"] as const) {
+    const a = build(2, { surrogate });
+    for (let i = 0; i < 50; i++) a.algo.iterate();
+    const saved = decodeSnapshot(encodeSnapshot({
+      algo: a.algo.state(),
+      policy: a.policy.weights(),
+      env: a.env.state(),
+    })) as { algo: unknown; policy: ReturnType<DiffusionPolicy["weights"]>; env: never };
+    const b = build(99, { surrogate });
+    b.policy.loadWeights(saved.policy);
+    b.algo.load(saved.algo);
+    b.env.load(saved.env);
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(b.algo.iterate(), a.algo.iterate(), `${surrogate} step ${i}`);
+    }
+    for (const x of [a, b]) {
+      x.algo.dispose();
+      x.policy.dispose();
+    }
+  }
+});
+
+Deno.test("diffsac: every env step runs the K-step chain and stores it; updates report the path entropy", () => {
+  const { algo, policy } = build(3, { surrogate: "augmented", learningStarts: 4 });
+  for (let i = 0; i < 4; i++) assert.deepEqual(algo.iterate().metrics, {});
+  assert.equal(algo.envSteps, 4);
+  algo.iterate();
+  const m = algo.iterate().metrics;
+  for (const key of ["q_loss", "actor_loss", "entropy", "alpha", "alpha_loss"]) {
+    assert.ok(Number.isFinite(m[key]), `${key} = ${m[key]}`);
+  }
+  const replay = algo.state().replay;
+  assert.equal(replay.size, 6);
+  assert.equal(replay.data.chain.length, 6 * (3 + 1), "a^K..a^0 per transition (1-D actions)");
+  algo.dispose();
+  policy.dispose();
+});
+
+Deno.test("trainer: DiffSAC runs, checkpoints, resumes exactly and evaluates like SAC", async () => {
+  const registry = builtinRegistry();
+  const dir = Deno.makeTempDirSync();
+  const raw = {
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 120,
+    logEvery: 20,
+    evalEvery: 40,
+    evalEpisodes: 2,
+    out: dir,
+    algoParams: { learningStarts: 30, batchSize: 8, criticHidden: [8, 8], surrogate: "augmented" },
+    policyParams: { diffusionSteps: 2, hidden: [8, 8], timeHidden: 8 },
+  };
+  const full = await train(resolveConfig({ ...raw, name: "full" }, registry), { registry });
+  assert.equal(full.status, "finished");
+  const controller = new AbortController();
+  const cut = await train(resolveConfig({ ...raw, name: "cut" }, registry), {
+    registry,
+    signal: controller.signal,
+    onRow: (row) => {
+      if (row.step >= 60) controller.abort();
+    },
+  });
+  assert.equal(cut.status, "interrupted");
+  const config = JSON.parse(Deno.readTextFileSync(`${dir}/cut/config.json`));
+  assert.equal(config.policy, "diffusion");
+  const resumed = await train(resolveConfig(config, registry), {
+    registry,
+    resumeDir: `${dir}/cut`,
+  });
+  assert.equal(resumed.status, "finished");
+  const rows = (name: string) =>
+    Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).trim().split("\n").map((l) => {
+      const { time_s: _t, ...rest } = JSON.parse(l);
+      return rest;
+    });
+  assert.deepEqual(rows("cut"), rows("full"));
+  assert.ok(rows("full").some((r) => "eval/return_mean" in r && "q_loss" in r));
+  Deno.removeSync(dir, { recursive: true });
+});
