@@ -106,7 +106,7 @@ const MODE_RADIUS = 0.2;
  * Samples 1,000 stochastic actions from a DoubleWell run's policy and reports the share within
  * {@link MODE_RADIUS} of each optimal mode.
  */
-async function modeShares(runDir: string): Promise<Record<string, number>> {
+export async function modeShares(runDir: string): Promise<Record<string, number>> {
   const store = RunStore.open(runDir);
   const registry = await registryWith((store.readConfig().plugins as string[]) ?? []);
   const { policy } = loadRunPolicy(store, registry);
@@ -127,6 +127,35 @@ async function modeShares(runDir: string): Promise<Record<string, number>> {
   return { "mode+": near(plus), "mode-": near(minus) };
 }
 
+/**
+ * Applies `path=value` overrides (`value` parsed as JSON when it parses, else a string) to a
+ * run config, e.g. `policyParams.diffusionSteps=4`.
+ */
+export function applyOverrides(
+  config: Record<string, unknown>,
+  overrides: string[],
+): Record<string, unknown> {
+  for (const item of overrides) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`--set: expected path=value, got '${item}'`);
+    const path = item.slice(0, eq).split(".");
+    const text = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let node = config;
+    for (const key of path.slice(0, -1)) {
+      if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]] = value;
+  }
+  return config;
+}
+
 /** Returns with one decimal, or three when they are small (DoubleWell's rewards are <= 1). */
 function fmt(x: number): string {
   return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
@@ -138,6 +167,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--steps": { key: "steps", kind: "int", help: "override the benchmark's env steps" },
   "--out": { key: "out", kind: "string", help: "folder for the runs (default bench-runs)" },
   "--backend": { key: "backend", kind: "string", help: "TensorFlow.js backend (default wasm)" },
+  "--set": {
+    key: "set",
+    kind: "list",
+    help: "override run config, e.g. policyParams.diffusionSteps=4 (repeatable)",
+  },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
@@ -172,7 +206,7 @@ async function runSeed(bench: Benchmark, seed: number, dir: string, opts: {
     `seed${seed}`,
     "--quiet",
   ];
-  if (bench.config) {
+  if (bench.config && Object.keys(bench.config).length > 0) {
     const path = `${dir}/bench-config.json`;
     Deno.writeTextFileSync(path, JSON.stringify(bench.config));
     args.push("--config", path);
@@ -188,115 +222,126 @@ async function runSeed(bench: Benchmark, seed: number, dir: string, opts: {
   console.error(`seed ${seed} done`);
 }
 
-await runMain(async () => {
-  const args = parseFlags(Deno.args, FLAGS);
-  if (args.values.help || args.positional.length === 0) {
-    console.log(helpText());
-    return args.values.help ? 0 : 2;
-  }
-  const name = args.positional[0];
-  const bench = BENCHMARKS[name];
-  if (!bench) {
-    throw new ConfigError(
-      `benchmark: unknown '${name}'; available: ${Object.keys(BENCHMARKS).join(", ")}`,
-    );
-  }
-  const seedsText = (args.values.seeds as string | undefined) ?? "0,1,2";
-  const seeds = seedsText.split(",").map((s) => Number(s.trim()));
-  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new ConfigError(`--seeds: expected comma-separated integers >= 0, got '${seedsText}'`);
-  }
-  const jobs = (args.values.jobs as number | undefined) ?? 1;
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    throw new ConfigError(`--jobs: expected an integer >= 1, got ${jobs}`);
-  }
-  const steps = (args.values.steps as number | undefined) ?? bench.steps;
-  const backend = (args.values.backend as string | undefined) ?? "wasm";
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
-  const dir = `${(args.values.out as string | undefined) ?? "bench-runs"}/${name}-${stamp}`;
-  Deno.mkdirSync(dir, { recursive: true });
-  console.error(`${bench.description}\nseeds ${seeds.join(",")}, ${jobs} job(s), runs in ${dir}`);
+if (import.meta.main) {
+  await runMain(async () => {
+    const args = parseFlags(Deno.args, FLAGS);
+    if (args.values.help || args.positional.length === 0) {
+      console.log(helpText());
+      return args.values.help ? 0 : 2;
+    }
+    const name = args.positional[0];
+    const bench = BENCHMARKS[name];
+    if (!bench) {
+      throw new ConfigError(
+        `benchmark: unknown '${name}'; available: ${Object.keys(BENCHMARKS).join(", ")}`,
+      );
+    }
+    const seedsText = (args.values.seeds as string | undefined) ?? "0,1,2";
+    const seeds = seedsText.split(",").map((s) => Number(s.trim()));
+    if (seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+      throw new ConfigError(`--seeds: expected comma-separated integers >= 0, got '${seedsText}'`);
+    }
+    const jobs = (args.values.jobs as number | undefined) ?? 1;
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      throw new ConfigError(`--jobs: expected an integer >= 1, got ${jobs}`);
+    }
+    const steps = (args.values.steps as number | undefined) ?? bench.steps;
+    const overrides = (args.values.set as string[] | undefined) ?? [];
+    const runConfig = applyOverrides(structuredClone(bench.config ?? {}), overrides);
+    const backend = (args.values.backend as string | undefined) ?? "wasm";
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+    const dir = `${(args.values.out as string | undefined) ?? "bench-runs"}/${name}-${stamp}`;
+    Deno.mkdirSync(dir, { recursive: true });
+    console.error(`${bench.description}\nseeds ${seeds.join(",")}, ${jobs} job(s), runs in ${dir}`);
 
-  const queue = [...seeds];
-  const workers = Array.from({ length: Math.min(jobs, seeds.length) }, async () => {
-    while (queue.length > 0) await runSeed(bench, queue.shift()!, dir, { steps, backend });
-  });
-  await Promise.all(workers);
+    const queue = [...seeds];
+    const workers = Array.from({ length: Math.min(jobs, seeds.length) }, async () => {
+      while (queue.length > 0) {
+        await runSeed({ ...bench, config: runConfig }, queue.shift()!, dir, { steps, backend });
+      }
+    });
+    await Promise.all(workers);
 
-  const analyses = await Promise.all(
-    seeds.map((seed) => bench.analyse ? bench.analyse(`${dir}/seed${seed}`) : {}),
-  );
-  const perSeed = seeds.map((seed, i) => {
-    const rows = RunStore.open(`${dir}/seed${seed}`).readMetrics();
-    const evals = rows.filter((r) => "eval/return_mean" in r);
-    const last = rows[rows.length - 1] as MetricsRow;
-    return {
-      seed,
-      final: evals[evals.length - 1]["eval/return_mean"],
-      finalStd: evals[evals.length - 1]["eval/return_std"],
-      curve: evals.map((r) => [r.step, Number(fmt(r["eval/return_mean"]))]),
-      secondsPer1k: (last.time_s / last.step) * 1000,
-      figures: analyses[i] as Record<string, number>,
-    };
-  });
-  const finals = perSeed.map((s) => s.final);
-  const { mean, std } = meanStd(finals);
-  const bar = bench.bar;
-  const verdicts: string[] = [];
-  let passed = true;
-  if (bar) {
-    const ok = bar.kind === "every-seed"
-      ? finals.every((f) => f >= bar.threshold)
-      : mean >= bar.threshold;
-    verdicts.push(
-      `bar (${bar.kind} eval return >= ${bar.threshold}): ${ok ? "PASSED" : "NOT MET"}`,
+    const analyses = await Promise.all(
+      seeds.map((seed) => bench.analyse ? bench.analyse(`${dir}/seed${seed}`) : {}),
     );
-    passed &&= ok;
-  }
-  if (bench.analysisBar) {
-    const { passed: ok, text } = bench.analysisBar(perSeed.map((s) => s.figures));
-    verdicts.push(`bar (${text}): ${ok ? "PASSED" : "NOT MET"}`);
-    passed &&= ok;
-  }
-  const figureNames = Object.keys(perSeed[0].figures);
-  const lines = [
-    `## ${name}: ${bench.description}`,
-    "",
-    `backend ${backend}, ${jobs} parallel job(s), ${steps} steps`,
-    "",
-    `| seed | final eval return | wall-clock per 1k env steps |${
-      figureNames.map((f) => ` ${f} |`).join("")
-    }`,
-    `| --- | --- | --- |${figureNames.map(() => " --- |").join("")}`,
-    ...perSeed.map((s) =>
-      `| ${s.seed} | ${fmt(s.final)} ± ${fmt(s.finalStd)} | ${s.secondsPer1k.toFixed(2)} s |${
-        figureNames.map((f) => ` ${s.figures[f].toFixed(3)} |`).join("")
-      }`
-    ),
-    `| mean | ${fmt(mean)} ± ${fmt(std)} (over seeds) | ${
-      meanStd(perSeed.map((s) => s.secondsPer1k)).mean.toFixed(2)
-    } s |${
-      figureNames.map((f) => ` ${meanStd(perSeed.map((s) => s.figures[f])).mean.toFixed(3)} |`)
-        .join("")
-    }`,
-    "",
-    "eval curves (step, mean deterministic return over the eval episodes):",
-    ...perSeed.map((s) => `- seed ${s.seed}: ${s.curve.map(([a, b]) => `${a}:${b}`).join(" ")}`),
-    "",
-    ...verdicts,
-  ];
-  const svg = await learningCurveSvg(
-    perSeed.map((s) => ({
-      label: `seed ${s.seed}`,
-      rows: RunStore.open(`${dir}/seed${s.seed}`).readMetrics(),
-    })),
-    `${bench.algo} on ${bench.env}: evaluation return per seed`,
-  );
-  Deno.writeTextFileSync(`${dir}/curves.svg`, svg);
-  lines.push("", `curves: ${dir}/curves.svg`);
-  const summary = lines.join("\n");
-  Deno.writeTextFileSync(`${dir}/summary.md`, summary + "\n");
-  Deno.writeTextFileSync(`${dir}/summary.json`, JSON.stringify({ name, steps, perSeed }, null, 2));
-  console.log(summary);
-  return passed ? 0 : 1;
-});
+    const perSeed = seeds.map((seed, i) => {
+      const rows = RunStore.open(`${dir}/seed${seed}`).readMetrics();
+      const evals = rows.filter((r) => "eval/return_mean" in r);
+      const last = rows[rows.length - 1] as MetricsRow;
+      return {
+        seed,
+        final: evals[evals.length - 1]["eval/return_mean"],
+        finalStd: evals[evals.length - 1]["eval/return_std"],
+        curve: evals.map((r) => [r.step, Number(fmt(r["eval/return_mean"]))]),
+        secondsPer1k: (last.time_s / last.step) * 1000,
+        figures: analyses[i] as Record<string, number>,
+      };
+    });
+    const finals = perSeed.map((s) => s.final);
+    const { mean, std } = meanStd(finals);
+    const bar = bench.bar;
+    const verdicts: string[] = [];
+    let passed = true;
+    if (bar) {
+      const ok = bar.kind === "every-seed"
+        ? finals.every((f) => f >= bar.threshold)
+        : mean >= bar.threshold;
+      verdicts.push(
+        `bar (${bar.kind} eval return >= ${bar.threshold}): ${ok ? "PASSED" : "NOT MET"}`,
+      );
+      passed &&= ok;
+    }
+    if (bench.analysisBar) {
+      const { passed: ok, text } = bench.analysisBar(perSeed.map((s) => s.figures));
+      verdicts.push(`bar (${text}): ${ok ? "PASSED" : "NOT MET"}`);
+      passed &&= ok;
+    }
+    const figureNames = Object.keys(perSeed[0].figures);
+    const lines = [
+      `## ${name}: ${bench.description}`,
+      "",
+      `backend ${backend}, ${jobs} parallel job(s), ${steps} steps${
+        overrides.length ? `, overrides: ${overrides.join(" ")}` : ""
+      }`,
+      "",
+      `| seed | final eval return | wall-clock per 1k env steps |${
+        figureNames.map((f) => ` ${f} |`).join("")
+      }`,
+      `| --- | --- | --- |${figureNames.map(() => " --- |").join("")}`,
+      ...perSeed.map((s) =>
+        `| ${s.seed} | ${fmt(s.final)} ± ${fmt(s.finalStd)} | ${s.secondsPer1k.toFixed(2)} s |${
+          figureNames.map((f) => ` ${s.figures[f].toFixed(3)} |`).join("")
+        }`
+      ),
+      `| mean | ${fmt(mean)} ± ${fmt(std)} (over seeds) | ${
+        meanStd(perSeed.map((s) => s.secondsPer1k)).mean.toFixed(2)
+      } s |${
+        figureNames.map((f) => ` ${meanStd(perSeed.map((s) => s.figures[f])).mean.toFixed(3)} |`)
+          .join("")
+      }`,
+      "",
+      "eval curves (step, mean deterministic return over the eval episodes):",
+      ...perSeed.map((s) => `- seed ${s.seed}: ${s.curve.map(([a, b]) => `${a}:${b}`).join(" ")}`),
+      "",
+      ...verdicts,
+    ];
+    const svg = await learningCurveSvg(
+      perSeed.map((s) => ({
+        label: `seed ${s.seed}`,
+        rows: RunStore.open(`${dir}/seed${s.seed}`).readMetrics(),
+      })),
+      `${bench.algo} on ${bench.env}: evaluation return per seed`,
+    );
+    Deno.writeTextFileSync(`${dir}/curves.svg`, svg);
+    lines.push("", `curves: ${dir}/curves.svg`);
+    const summary = lines.join("\n");
+    Deno.writeTextFileSync(`${dir}/summary.md`, summary + "\n");
+    Deno.writeTextFileSync(
+      `${dir}/summary.json`,
+      JSON.stringify({ name, steps, perSeed }, null, 2),
+    );
+    console.log(summary);
+    return passed ? 0 : 1;
+  });
+}
