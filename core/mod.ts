@@ -20,3 +20,5 @@ export * from "./serialize.ts";
 export * from "./run_store.ts";
 export * from "./evaluate.ts";
 export * from "./trainer.ts";
+export * from "./onnx.ts";
+export * from "./version.ts";

@@ -4,6 +4,7 @@
  */
 import { tf } from "./tf.ts";
 import type { Rng } from "./rng.ts";
+import type { OnnxGraph } from "./onnx.ts";
 
 /**
  * Named float arrays as plain data: the currency of checkpoints and exports. Statistics kept
@@ -201,6 +202,20 @@ export class Mlp {
   /** All variables, layer by layer (w then b). */
   variables(): tf.Variable[] {
     return this.layers.flatMap((l) => l.variables());
+  }
+
+  /**
+   * Adds the network to an ONNX graph with its current weights as constants; `fromLayer`
+   * skips leading layers (when the caller built the first one itself).
+   */
+  buildOnnx(graph: OnnxGraph, x: string, fromLayer = 0): string {
+    let h = x;
+    for (let i = fromLayer; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      h = graph.dense(h, layer.w.dataSync(), layer.b.dataSync(), layer.inputs, layer.outputs);
+      if (i < this.layers.length - 1) h = graph.activation(h, this.activation);
+    }
+    return h;
   }
 }
 

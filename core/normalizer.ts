@@ -1,4 +1,5 @@
 import type { NamedArrays } from "./nn.ts";
+import type { OnnxGraph } from "./onnx.ts";
 
 /**
  * Running mean and variance over a stream of vectors (Welford / Chan's parallel update), as
@@ -97,6 +98,18 @@ export class ObsNormalizer {
   /** Adds a batch to the statistics (no-op when disabled). */
   update(data: Float32Array, rows: number): void {
     if (this.enabled) this.stats.update(data, rows);
+  }
+
+  /** Adds the normalisation to an ONNX graph (identity when disabled). */
+  buildOnnx(graph: OnnxGraph, x: string): string {
+    if (!this.enabled) return x;
+    const n = this.stats.size;
+    const std = Array.from(this.stats.var, (v) => Math.sqrt(v + this.epsilon));
+    const z = graph.op("Div", [
+      graph.op("Sub", [x, graph.constant(this.stats.mean, [n], "obs_mean")]),
+      graph.constant(std, [n], "obs_std"),
+    ]);
+    return graph.op("Clip", [z, graph.scalar(-this.clip), graph.scalar(this.clip)]);
   }
 
   /** The statistics as named arrays (double precision, so resumed runs see equal values). */

@@ -21,6 +21,8 @@ import {
   Mlp,
   type NamedArrays,
   ObsNormalizer,
+  type OnnxExportable,
+  type OnnxGraph,
   type Policy,
   type PolicySpec,
   type Rng,
@@ -85,7 +87,7 @@ export interface ChainSample {
 const LOG_4PI = Math.log(4 * Math.PI);
 
 /** The diffusion policy: controlled Langevin chain with a learned score network. */
-export class DiffusionPolicy implements Policy {
+export class DiffusionPolicy implements Policy, OnnxExportable {
   readonly kind = "diffusion";
   readonly obsDim: number;
   readonly actDim: number;
@@ -255,25 +257,101 @@ export class DiffusionPolicy implements Policy {
     return rng ? rng.fillNormal(out) : out;
   }
 
+  /** Noise slots of the exported stochastic graph: the prior draw and one per step. */
+  get noiseSteps(): number {
+    return this.steps + 1;
+  }
+
+  /** The final latents a^0 for raw observations and chain noise (null: zeros everywhere). */
+  latentFromNoise(obs: Float32Array, noise: Float32Array | null): Float32Array {
+    const batch = obs.length / this.obsDim;
+    const eps = noise ?? this.chainNoise(batch, null);
+    return tf.tidy(() => {
+      const chain = this.sampleChain(
+        this.obsTensor(obs),
+        tf.tensor3d(eps, [batch, this.steps + 1, this.actDim]),
+      );
+      return chain.latents[this.steps].dataSync() as Float32Array;
+    });
+  }
+
   /**
    * The final latents a^0 for raw observations; deterministic means zero noise everywhere
    * (prior at its mean, no step noise).
    */
   latent(obs: Float32Array, options: ActOptions): Float32Array {
     const batch = obs.length / this.obsDim;
-    const noise = this.chainNoise(batch, options.deterministic ? null : options.rng);
-    return tf.tidy(() => {
-      const chain = this.sampleChain(
-        this.obsTensor(obs),
-        tf.tensor3d(noise, [batch, this.steps + 1, this.actDim]),
-      );
-      return chain.latents[this.steps].dataSync() as Float32Array;
-    });
+    return this.latentFromNoise(
+      obs,
+      options.deterministic ? null : this.chainNoise(batch, options.rng),
+    );
+  }
+
+  /** Env actions for raw observations and chain noise `[batch, K + 1, actDim]` (null: zeros). */
+  actFromNoise(obs: Float32Array, noise: Float32Array | null): Float32Array {
+    return squashToBox(this.latentFromNoise(obs, noise), this.actionSpace);
   }
 
   /** Env actions: `squash(a^0)` rescaled to the action Box. */
   act(obs: Float32Array, options: ActOptions): Float32Array {
     return squashToBox(this.latent(obs, options), this.actionSpace);
+  }
+
+  /**
+   * The whole unrolled chain as ONNX nodes. Per step k everything that does not depend on
+   * the batch is folded into constants: `eta_k`, and the time embedding's contribution to the
+   * score network's first layer, `emb(k) W_e + b_1` (the first layer's weight is split by
+   * input block: `[a, s, emb] W_1 = a W_a + s W_s + emb W_e`).
+   */
+  buildOnnx(graph: OnnxGraph, obs: string, noise: string | null): string {
+    const A = this.actDim;
+    const S = this.obsDim;
+    const K = this.steps;
+    const first = this.scoreNet.layers[0];
+    const H = first.outputs;
+    const w1 = first.w.dataSync() as Float32Array;
+    const rows = (start: number, count: number) => w1.slice(start * H, (start + count) * H);
+    const wA = graph.constant(rows(0, A), [A, H], "w_a");
+    const x = this.obsNormalizer.buildOnnx(graph, obs);
+    const sPart = graph.op("MatMul", [x, graph.constant(rows(A, S), [S, H], "w_s")]);
+    const { emb, eta } = tf.tidy(() => {
+      const k = tf.tensor1d(Array.from({ length: K }, (_, i) => i + 1), "int32");
+      return {
+        // emb(k) W_e + b_1 for k = 1..K: [K, H]
+        emb: tf.add(
+          tf.matMul(this.timeEmbedding(k), first.w.slice([A + S, 0], [-1, H])),
+          first.b,
+        ).dataSync() as Float32Array,
+        eta: this.eta(k).dataSync() as Float32Array, // [K, A]
+      };
+    });
+    const invVar = 1 / (this.sigma0 * this.sigma0);
+    let a = noise
+      ? graph.op("Mul", [graph.step(noise, 0), graph.scalar(this.sigma0)])
+      : graph.zerosLike(x, S, A);
+    for (let k = K; k >= 1; k--) {
+      const etaK = eta.slice((k - 1) * A, k * A);
+      const h1 = graph.op("Add", [
+        graph.op("Add", [graph.op("MatMul", [a, wA]), sPart]),
+        graph.constant(emb.slice((k - 1) * H, k * H), [H], `emb_${k}`),
+      ]);
+      const f = this.scoreNet.buildOnnx(graph, graph.activation(h1, this.scoreNet.activation), 1);
+      // mean = a + eta (-a / sigma0^2 + f) = a (1 - eta / sigma0^2) + eta f
+      const mean = graph.op("Add", [
+        graph.op("Mul", [a, graph.constant(etaK.map((e) => 1 - e * invVar), [A], "decay")]),
+        graph.op("Mul", [f, graph.constant(etaK, [A], "eta")]),
+      ]);
+      a = noise
+        ? graph.op("Add", [
+          mean,
+          graph.op("Mul", [
+            graph.step(noise, K - k + 1),
+            graph.constant(etaK.map((e) => Math.sqrt(2 * e)), [A], "noise_scale"),
+          ]),
+        ])
+        : mean;
+    }
+    return graph.squashToBox(a, this.actionSpace);
   }
 
   /** Trainable variables (friction only when `learnFriction`). */

@@ -14,6 +14,8 @@ import {
   Mlp,
   type NamedArrays,
   ObsNormalizer,
+  type OnnxExportable,
+  type OnnxGraph,
   type Policy,
   type PolicySpec,
   type Rng,
@@ -51,7 +53,7 @@ export interface GaussianSample {
 }
 
 /** Tanh-squashed diagonal Gaussian policy. */
-export class GaussianPolicy implements Policy {
+export class GaussianPolicy implements Policy, OnnxExportable {
   readonly kind = "gaussian";
   readonly obsDim: number;
   readonly actDim: number;
@@ -128,21 +130,50 @@ export class GaussianPolicy implements Policy {
     return tf.tensor2d(this.obsNormalizer.apply(obs), [obs.length / this.obsDim, this.obsDim]);
   }
 
-  /** Pre-squash latents u for raw observations (mean when deterministic). */
-  latent(obs: Float32Array, options: ActOptions): Float32Array {
+  /** Noise slots of the exported stochastic graph: one draw per action dim. */
+  readonly noiseSteps = 1;
+
+  /** Env actions for raw observations and given standard-normal noise (null: the mean). */
+  actFromNoise(obs: Float32Array, noise: Float32Array | null): Float32Array {
     const batch = obs.length / this.obsDim;
-    return tf.tidy(() => {
+    const u = tf.tidy(() => {
       const { mean, logStd } = this.distribution(this.obsTensor(obs));
-      if (options.deterministic) return mean.dataSync() as Float32Array;
-      const noise = options.rng.fillNormal(new Float32Array(batch * this.actDim));
-      const u = tf.add(mean, tf.mul(tf.exp(logStd), tf.tensor2d(noise, [batch, this.actDim])));
-      return u.dataSync() as Float32Array;
+      if (!noise) return mean.dataSync() as Float32Array;
+      const eps = tf.tensor2d(noise, [batch, this.actDim]);
+      return tf.add(mean, tf.mul(tf.exp(logStd), eps)).dataSync() as Float32Array;
     });
+    return squashToBox(u, this.actionSpace);
   }
 
   /** Env actions for raw observations. */
   act(obs: Float32Array, options: ActOptions): Float32Array {
-    return squashToBox(this.latent(obs, options), this.actionSpace);
+    const noise = options.deterministic
+      ? null
+      : options.rng.fillNormal(new Float32Array(obs.length / this.obsDim * this.actDim));
+    return this.actFromNoise(obs, noise);
+  }
+
+  /** The policy as ONNX nodes: normalisation, network, mean (+ std * noise), squash. */
+  buildOnnx(graph: OnnxGraph, obs: string, noise: string | null): string {
+    const out = this.net.buildOnnx(graph, this.obsNormalizer.buildOnnx(graph, obs));
+    const A = this.actDim;
+    let mean = out;
+    let logStd: string;
+    if (this.logStdParam) {
+      logStd = graph.constant(this.logStdParam.dataSync(), [1, A], "log_std");
+    } else {
+      mean = graph.columns(out, 0, A);
+      const { logStdMin: lo, logStdMax: hi } = this.params;
+      const t = graph.op("Tanh", [graph.columns(out, A, 2 * A)]);
+      logStd = graph.op("Add", [
+        graph.op("Mul", [graph.op("Add", [t, graph.scalar(1)]), graph.scalar(0.5 * (hi - lo))]),
+        graph.scalar(lo),
+      ]);
+    }
+    const u = noise
+      ? graph.op("Add", [mean, graph.op("Mul", [graph.op("Exp", [logStd]), graph.step(noise, 0)])])
+      : mean;
+    return graph.squashToBox(u, this.actionSpace);
   }
 
   /** Trainable variables. */
