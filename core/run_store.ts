@@ -15,6 +15,7 @@ export const RUN_FILES = {
   metricsCsv: "metrics.csv",
   checkpoint: "checkpoint.bin",
   policy: "policy.bin",
+  onnx: "policy.onnx",
 } as const;
 
 /** One row of metrics.jsonl. */

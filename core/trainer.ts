@@ -9,8 +9,10 @@ import type { Algorithm, Metrics, Registry } from "./plugin.ts";
 import type { Policy } from "./policy.ts";
 import { Rng } from "./rng.ts";
 import { type MetricsRow, RUN_FILES, RunStore } from "./run_store.ts";
+import { writeFileAtomicSync } from "./serialize.ts";
 import { resolveConfig, type ResolvedRun, type RunConfig } from "./config.ts";
 import { ConfigError } from "./schema.ts";
+import { exportPolicyOnnx, isOnnxExportable } from "./onnx.ts";
 
 /** Progress reported to the CLI. */
 export interface Progress {
@@ -160,6 +162,48 @@ export function loadRunPolicy(
   );
   policy.loadWeights(file.weights);
   return { policy, config, file };
+}
+
+/** Metadata every exported model of a run carries. */
+export function runOnnxMetadata(config: RunConfig, envSteps: number): Record<string, string> {
+  return {
+    env: config.env,
+    env_params: JSON.stringify(config.envParams),
+    algorithm: config.algo,
+    policy: config.policy,
+    policy_params: JSON.stringify(config.policyParams),
+    env_steps: String(envSteps),
+    seed: String(config.seed),
+  };
+}
+
+/**
+ * Exports a run's trained policy (policy.bin) as ONNX bytes; errors name the file when the
+ * run has no trained policy or it is corrupted.
+ */
+export function exportRunOnnx(
+  store: RunStore,
+  registry: Registry,
+  options: { deterministic: boolean },
+): Uint8Array {
+  if (!store.has(RUN_FILES.policy)) {
+    throw new ConfigError(
+      `RUN_DIR: '${store.dir}' has no trained policy yet (${RUN_FILES.policy} is written at ` +
+        "the first checkpoint)",
+    );
+  }
+  const { policy, config, file } = loadRunPolicy(store, registry);
+  try {
+    if (!isOnnxExportable(policy)) {
+      throw new ConfigError(`policy '${config.policy}' (kind ${policy.kind}) cannot be exported`);
+    }
+    return exportPolicyOnnx(policy, {
+      deterministic: options.deterministic,
+      metadata: runOnnxMetadata(config, file.envSteps),
+    });
+  } finally {
+    policy.dispose();
+  }
 }
 
 /**
@@ -342,6 +386,13 @@ export async function train(
       }
     }
     saveCheckpoint();
+    if (isOnnxExportable(policy)) {
+      const bytes = exportPolicyOnnx(policy, {
+        deterministic: false,
+        metadata: runOnnxMetadata(config, algorithm.envSteps),
+      });
+      writeFileAtomicSync(store.path(RUN_FILES.onnx), bytes);
+    }
     const status = interrupted ? "interrupted" : "finished";
     store.writeStatus({ status, envSteps: algorithm.envSteps });
     return { runDir: store.dir, status, envSteps: algorithm.envSteps, lastEval: state.lastEval };

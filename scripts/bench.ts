@@ -175,8 +175,40 @@ const FLAGS: Record<string, FlagSpec> = {
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
+/** Measurements that are not training runs: name -> markdown summary. */
+const MEASUREMENTS: Record<string, { description: string; run: () => Promise<string> }> = {
+  "onnx-latency": {
+    description:
+      "K=8 diffusion policy at Humanoid sizes: onnxruntime CPU vs TensorFlow.js, batch 1 and 1024 (bar: onnxruntime >= 10x faster at batch 1)",
+    run: async () => {
+      const { measureLatency } = await import("./latency.ts");
+      const { rows, description } = await measureLatency({ steps: 8, threads: 1 });
+      const tf1 = rows.find((r) => r.batch === 1 && r.runtime.startsWith("TensorFlow"))!;
+      const ort1 = rows.find((r) => r.batch === 1 && r.runtime.startsWith("onnx"))!;
+      const speedup = tf1.msPerCall / ort1.msPerCall;
+      return [
+        `## onnx-latency: ${description}`,
+        "",
+        "| runtime | batch | ms per call | actions per second |",
+        "| --- | --- | --- | --- |",
+        ...rows.map((r) =>
+          `| ${r.runtime} | ${r.batch} | ${r.msPerCall.toFixed(3)} | ${
+            r.actionsPerSecond.toFixed(0)
+          } |`
+        ),
+        "",
+        `batch-1 speedup of onnxruntime over TensorFlow.js: ${speedup.toFixed(1)}x`,
+        `bar (>= 10x at batch 1): ${speedup >= 10 ? "PASSED" : "NOT MET"}`,
+      ].join("\n");
+    },
+  },
+};
+
 function helpText(): string {
-  const names = Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(16)} ${b.description}`);
+  const names = [
+    ...Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(16)} ${b.description}`),
+    ...Object.entries(MEASUREMENTS).map(([n, m]) => `  ${n.padEnd(16)} ${m.description}`),
+  ];
   return `${usage("deno task bench NAME [flags]", FLAGS)}\n\nbenchmarks:\n${names.join("\n")}`;
 }
 
@@ -230,10 +262,16 @@ if (import.meta.main) {
       return args.values.help ? 0 : 2;
     }
     const name = args.positional[0];
+    if (MEASUREMENTS[name]) {
+      console.log(await MEASUREMENTS[name].run());
+      return 0;
+    }
     const bench = BENCHMARKS[name];
     if (!bench) {
       throw new ConfigError(
-        `benchmark: unknown '${name}'; available: ${Object.keys(BENCHMARKS).join(", ")}`,
+        `benchmark: unknown '${name}'; available: ${
+          [...Object.keys(BENCHMARKS), ...Object.keys(MEASUREMENTS)].join(", ")
+        }`,
       );
     }
     const seedsText = (args.values.seeds as string | undefined) ?? "0,1,2";
