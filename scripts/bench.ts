@@ -14,6 +14,7 @@ import {
 import { doubleWellModes } from "../envs/double_well.ts";
 import { type FlagSpec, parseFlags, registryWith, runMain, usage } from "./cli.ts";
 import { learningCurveSvg } from "./plot.ts";
+import { builtinRegistry } from "../plugins/builtin.ts";
 
 interface Benchmark {
   description: string;
@@ -177,6 +178,38 @@ const FLAGS: Record<string, FlagSpec> = {
 
 /** Measurements that are not training runs: name -> markdown summary. */
 const MEASUREMENTS: Record<string, { description: string; run: () => Promise<string> }> = {
+  "update-time": {
+    description:
+      "ms per env step + update on Pendulum-v1: SAC, and DiffSAC (both surrogates) for K in 1, 2, 4, 8, 16",
+    run: async () => {
+      const { timeUpdates } = await import("./update_timing.ts");
+      const registry = builtinRegistry();
+      const common = { env: "Pendulum-v1", algoParams: { learningStarts: 300 } };
+      const timing = (raw: Record<string, unknown>) =>
+        timeUpdates(registry, { ...common, ...raw }, { warmup: 300, iterations: 40 });
+      const sac = await timing({ algo: "sac" });
+      const lines = [
+        "## update-time: one env step + one update at Pendulum-v1 sizes (batch 256, 256x256 nets)",
+        "",
+        "| algorithm | K | surrogate | ms per update | ratio to SAC |",
+        "| --- | --- | --- | --- | --- |",
+        `| SAC | - | - | ${sac.toFixed(1)} | 1.00 |`,
+      ];
+      for (const surrogate of ["augmented", "chain"]) {
+        for (const K of [1, 2, 4, 8, 16]) {
+          const ms = await timing({
+            algo: "diffsac",
+            algoParams: { ...common.algoParams, surrogate },
+            policyParams: { diffusionSteps: K },
+          });
+          lines.push(
+            `| DiffSAC | ${K} | ${surrogate} | ${ms.toFixed(1)} | ${(ms / sac).toFixed(2)} |`,
+          );
+        }
+      }
+      return lines.join("\n");
+    },
+  },
   "onnx-latency": {
     description:
       "K=8 diffusion policy at Humanoid sizes: onnxruntime CPU vs TensorFlow.js, batch 1 and 1024 (bar: onnxruntime >= 10x faster at batch 1)",
