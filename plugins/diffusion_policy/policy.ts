@@ -72,6 +72,8 @@ export interface DenoiseStep {
   next: tf.Tensor2D;
   /** l_k per sample: `[batch]`. */
   logRatio: tf.Tensor1D;
+  /** log q(a^{k-1} | a^k, s) per sample: `[batch]`. */
+  logQ: tf.Tensor1D;
 }
 
 /** A whole sampled chain. */
@@ -217,7 +219,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     const { mean, eta } = this.denoiseMean(obs, a, k);
     const next = tf.add(mean, tf.mul(tf.sqrt(tf.mul(2, eta)), noise)) as tf.Tensor2D;
     const logQ = DiffusionPolicy.logNormal(next, mean, eta);
-    return { next, logRatio: tf.sub(logQ, this.logNoising(a, next, eta)) as tf.Tensor1D };
+    return { next, logQ, logRatio: tf.sub(logQ, this.logNoising(a, next, eta)) as tf.Tensor1D };
   }
 
   /**

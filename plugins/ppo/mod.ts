@@ -4,6 +4,14 @@ import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
 export { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "./ppo.ts";
+export {
+  explainedVariance,
+  gatherRows,
+  type MinibatchTerms,
+  type PpoEpochOptions,
+  ppoEpochs,
+  type RolloutFields,
+} from "./objective.ts";
 
 /** PPO's registry entry. */
 export const ppoAlgorithm = defineAlgorithm({

@@ -27,6 +27,7 @@ import {
   type VecEnv,
 } from "../../core/mod.ts";
 import { GaussianPolicy } from "../gaussian_policy/mod.ts";
+import { ppoEpochs } from "./objective.ts";
 
 /** PPO hyper-parameters (CleanRL defaults). */
 export const PPO_SCHEMA = {
@@ -191,117 +192,43 @@ export class Ppo implements Algorithm {
     returns: Float32Array;
   }): Record<string, number> {
     const { params, policy, env } = this;
-    const { obsDim, actDim } = env;
-    const total = data.returns.length;
-    const mbSize = Math.max(1, Math.floor(total / params.numMinibatches));
-    const index = new Int32Array(total).map((_, i) => i);
-    const gather = (src: Float32Array, width: number, idx: Int32Array) => {
-      const out = new Float32Array(idx.length * width);
-      for (let j = 0; j < idx.length; j++) {
-        out.set(src.subarray(idx[j] * width, (idx[j] + 1) * width), j * width);
-      }
-      return out;
-    };
-    let sums = { pg: 0, v: 0, entropy: 0, kl: 0, clipfrac: 0 };
-    let count = 0;
-    let stop = false;
-    for (let epoch = 0; epoch < params.updateEpochs && !stop; epoch++) {
-      for (let i = total - 1; i > 0; i--) {
-        const j = this.rng.int(i + 1);
-        [index[i], index[j]] = [index[j], index[i]];
-      }
-      for (let start = 0; start + mbSize <= total; start += mbSize) {
-        const idx = index.subarray(start, start + mbSize);
-        const b = idx.length;
-        const obs = tf.tensor2d(gather(data.obsBuf, obsDim, idx), [b, obsDim]);
-        const u = tf.tensor2d(gather(data.uBuf, actDim, idx), [b, actDim]);
-        const oldLogProb = tf.tensor1d(gather(data.logProbBuf, 1, idx));
-        const oldValue = tf.tensor1d(gather(data.valueBuf, 1, idx));
-        const ret = tf.tensor1d(gather(data.returns, 1, idx));
-        let adv: tf.Tensor1D = tf.tensor1d(gather(data.advantages, 1, idx));
-        if (params.normAdv) {
-          const rawAdv = adv;
-          adv = tf.tidy(() => {
-            const { mean, variance } = tf.moments(rawAdv);
-            return tf.div(tf.sub(rawAdv, mean), tf.add(tf.sqrt(variance), 1e-8)) as tf.Tensor1D;
-          });
-          rawAdv.dispose();
-        }
-        const stats: tf.Tensor[] = [];
-        this.optimizer.minimize(() => {
+    return ppoEpochs(
+      {
+        obs: { data: data.obsBuf, width: env.obsDim },
+        u: { data: data.uBuf, width: env.actDim },
+        logProb: { data: data.logProbBuf, width: 1, scalar: true },
+        values: { data: data.valueBuf, width: 1, scalar: true },
+        advantages: { data: data.advantages, width: 1, scalar: true },
+        returns: { data: data.returns, width: 1, scalar: true },
+      },
+      {
+        epochs: params.updateEpochs,
+        numMinibatches: params.numMinibatches,
+        clipCoef: params.clipCoef,
+        clipVloss: params.clipVloss,
+        vfCoef: params.vfCoef,
+        normAdv: params.normAdv,
+        targetKl: params.targetKl,
+      },
+      {
+        optimizer: this.optimizer,
+        rng: this.rng,
+        terms: (batch) => {
+          const obs = batch.obs as tf.Tensor2D;
           const { mean, logStd } = policy.distribution(obs);
-          const logProb = GaussianPolicy.gaussianLogProb(u, mean, logStd);
-          const logRatio = tf.sub(logProb, oldLogProb);
-          const ratio = tf.exp(logRatio);
-          const clipped = tf.clipByValue(ratio, 1 - params.clipCoef, 1 + params.clipCoef);
-          const pgLoss = tf.mean(
-            tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), clipped)),
-          );
-          const v = this.value(obs);
-          let vLoss: tf.Tensor;
-          if (params.clipVloss) {
-            const vClipped = tf.add(
-              oldValue,
-              tf.clipByValue(tf.sub(v, oldValue), -params.clipCoef, params.clipCoef),
-            );
-            vLoss = tf.mul(
-              0.5,
-              tf.mean(tf.maximum(tf.square(tf.sub(v, ret)), tf.square(tf.sub(vClipped, ret)))),
-            );
-          } else {
-            vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, ret))));
-          }
-          const entropy = tf.mean(tf.sum(tf.add(logStd, 0.5 * Math.log(2 * Math.PI * Math.E)), 1));
-          const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-          const clipfrac = tf.mean(
-            tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), params.clipCoef), "float32"),
-          );
-          stats.push(
-            tf.keep(pgLoss),
-            tf.keep(vLoss),
-            tf.keep(entropy),
-            tf.keep(kl),
-            tf.keep(clipfrac),
-          );
-          return tf.add(
-            tf.sub(pgLoss, tf.mul(params.entCoef, entropy)),
-            tf.mul(params.vfCoef, vLoss),
+          const logProb = GaussianPolicy.gaussianLogProb(batch.u, mean, logStd);
+          const entropy = tf.mean(
+            tf.sum(tf.add(logStd, 0.5 * Math.log(2 * Math.PI * Math.E)), 1),
           ) as tf.Scalar;
-        });
-        const [pg, v, ent, kl, cf] = stats.map((s) => s.dataSync()[0]);
-        sums = {
-          pg: sums.pg + pg,
-          v: sums.v + v,
-          entropy: sums.entropy + ent,
-          kl: sums.kl + kl,
-          clipfrac: sums.clipfrac + cf,
-        };
-        count++;
-        tf.dispose([...stats, obs, u, oldLogProb, oldValue, ret, adv]);
-        if (params.targetKl > 0 && kl > params.targetKl) stop = true;
-      }
-    }
-    let explainedVar = NaN;
-    {
-      let m = 0;
-      for (const r of data.returns) m += r;
-      m /= total;
-      let varY = 0;
-      let varRes = 0;
-      for (let i = 0; i < total; i++) {
-        varY += (data.returns[i] - m) ** 2;
-        varRes += (data.returns[i] - data.valueBuf[i]) ** 2;
-      }
-      if (varY > 0) explainedVar = 1 - varRes / varY;
-    }
-    return {
-      pg_loss: sums.pg / count,
-      value_loss: sums.v / count,
-      entropy: sums.entropy / count,
-      approx_kl: sums.kl / count,
-      clipfrac: sums.clipfrac / count,
-      explained_variance: explainedVar,
-    };
+          return {
+            logRatio: tf.sub(logProb, batch.logProb) as tf.Tensor1D,
+            value: this.value(obs),
+            extraLoss: tf.mul(-params.entCoef, entropy) as tf.Scalar,
+            diagnostics: { entropy },
+          };
+        },
+      },
+    );
   }
 
   /** Critic, optimiser, reward normaliser, generator and counters. */
