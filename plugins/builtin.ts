@@ -6,6 +6,7 @@ import sac from "./sac/mod.ts";
 import ppo from "./ppo/mod.ts";
 import diffusionPolicy from "./diffusion_policy/mod.ts";
 import diffsac from "./diffsac/mod.ts";
+import diffppo from "./diffppo/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
 export const BUILTIN_PLUGINS: Plugin[] = [
@@ -15,6 +16,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   sac,
   ppo,
   diffsac,
+  diffppo,
 ];
 
 /** A registry holding the built-in plugins. */
