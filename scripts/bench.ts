@@ -90,6 +90,22 @@ const BENCHMARKS: Record<string, Benchmark> = {
       return { passed, text: "every seed puts >= 25% of its samples in each mode" };
     },
   },
+  "diffppo-pendulum": {
+    description: "DiffPPO (K=8, Pendulum preset) on Pendulum-v1, 300k steps (bar: mean >= -400)",
+    algo: "diffppo",
+    env: "Pendulum-v1",
+    steps: 300_000,
+    evalEvery: 20_000,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "dppo-pendulum": {
+    description: "DPPO (DiffPPO with tau=0) on Pendulum-v1, 300k steps (bar: mean >= -400)",
+    algo: "dppo",
+    env: "Pendulum-v1",
+    steps: 300_000,
+    evalEvery: 20_000,
+    bar: { kind: "mean", threshold: -400 },
+  },
   "ppo-pendulum": {
     description: "PPO (Pendulum preset) on Pendulum-v1, 300k steps (bar: mean final eval >= -300)",
     algo: "ppo",
