@@ -32,13 +32,15 @@ export function meanStd(values: number[]): { mean: number; std: number } {
 
 /**
  * Runs `episodes` episodes in parallel env copies (each copy plays exactly one) and reports
- * their returns. Deterministic by default: the policy's mean action.
+ * their returns. Deterministic by default: the policy's mean action. With `options.act` the
+ * policy may be null (an exported model plays instead).
  */
 export async function evaluatePolicy(
-  policy: Policy,
+  policy: Policy | null,
   makeEnv: () => Env,
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
+  if (!policy && !options.act) throw new Error("evaluatePolicy: give a policy or an act function");
   const n = options.episodes;
   const vec = new VecEnv(makeEnv, n, options.seed);
   const rng = new Rng(options.seed).fork("eval-noise");
@@ -50,7 +52,7 @@ export async function evaluatePolicy(
       const obs = vec.obs.slice();
       const actions = options.act
         ? await options.act(obs)
-        : policy.act(obs, { deterministic: options.deterministic ?? true, rng });
+        : policy!.act(obs, { deterministic: options.deterministic ?? true, rng });
       const step = vec.step(actions);
       for (const ep of step.episodes) {
         if (Number.isNaN(returns[ep.envIndex])) {

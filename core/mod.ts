@@ -21,4 +21,5 @@ export * from "./run_store.ts";
 export * from "./evaluate.ts";
 export * from "./trainer.ts";
 export * from "./onnx.ts";
+export * from "./onnx_actor.ts";
 export * from "./version.ts";

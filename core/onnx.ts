@@ -134,7 +134,13 @@ export class OnnxGraph {
   }
 
   /** `x @ w + b` for constant weights `w` (`[inputs, outputs]`, row-major) and bias `b`. */
-  dense(x: string, w: ArrayLike<number>, b: ArrayLike<number>, inputs: number, outputs: number) {
+  dense(
+    x: string,
+    w: ArrayLike<number>,
+    b: ArrayLike<number>,
+    inputs: number,
+    outputs: number,
+  ): string {
     const product = this.op("MatMul", [x, this.constant(w, [inputs, outputs], "w")]);
     return this.op("Add", [product, this.constant(b, [outputs], "b")]);
   }

@@ -1,11 +1,22 @@
 /**
- * `deno task eval RUN_DIR [--episodes N]`: loads a run's policy and reports its returns.
+ * `deno task eval RUN_DIR [--episodes N] [--onnx [--model FILE] [--device cpu|cuda]]`: loads a
+ * run's policy (or, with --onnx, its exported ONNX model run by onnxruntime) and reports its
+ * returns.
  */
 import {
   ConfigError,
   evalSeed,
   evaluatePolicy,
+  type EvaluationResult,
+  exportRunOnnx,
   loadRunPolicy,
+  ONNX_DEVICES,
+  OnnxActor,
+  type OnnxDevice,
+  readModelMetadata,
+  type Registry,
+  resolveConfig,
+  RUN_FILES,
   RunStore,
   useBackend,
 } from "../core/mod.ts";
@@ -16,9 +27,153 @@ const FLAGS: Record<string, FlagSpec> = {
   "--seed": { key: "seed", kind: "int", help: "env seed (default: the run's evaluation seed)" },
   "--stochastic": { key: "stochastic", kind: "boolean", help: "sample actions (default: mean)" },
   "--backend": { key: "backend", kind: "string", help: "wasm | cpu | tensorflow | webgpu" },
+  "--onnx": {
+    key: "onnx",
+    kind: "boolean",
+    help: "evaluate the exported model RUN_DIR/policy.onnx with onnxruntime",
+  },
+  "--model": {
+    key: "model",
+    kind: "string",
+    help: "ONNX file to evaluate instead of RUN_DIR/policy.onnx (implies --onnx)",
+  },
+  "--device": {
+    key: "device",
+    kind: "string",
+    help: "cpu | cuda: where onnxruntime runs the model (default cpu; with --onnx)",
+  },
   "--json": { key: "json", kind: "boolean", help: "print the result as JSON" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
+
+interface Outcome {
+  result: EvaluationResult;
+  envSteps: number;
+  /** What was evaluated, for the output. */
+  extra: Record<string, unknown>;
+  label: string;
+}
+
+/** The run's TensorFlow.js policy (policy.bin). */
+async function evaluateRunPolicy(
+  store: RunStore,
+  registry: Registry,
+  backend: string,
+  options: { episodes: number; seed?: number; stochastic: boolean },
+): Promise<Outcome> {
+  await useBackend(backend as "wasm");
+  const { policy, config, file } = loadRunPolicy(store, registry);
+  try {
+    const result = await evaluatePolicy(
+      policy,
+      () => registry.env(file.env).create(file.envParams),
+      {
+        episodes: options.episodes,
+        seed: options.seed ?? evalSeed(config.seed),
+        deterministic: !options.stochastic,
+      },
+    );
+    return {
+      result,
+      envSteps: file.envSteps,
+      extra: {},
+      label: `${config.algo} on ${config.env} after ${file.envSteps} steps`,
+    };
+  } finally {
+    policy.dispose();
+  }
+}
+
+/**
+ * An exported model through onnxruntime, in the same env loop. A deterministic evaluation of a
+ * stochastic model file uses a deterministic export of the run's policy.bin, made in memory.
+ */
+async function evaluateOnnx(
+  store: RunStore,
+  registry: Registry,
+  backend: string,
+  options: {
+    episodes: number;
+    seed?: number;
+    stochastic: boolean;
+    model?: string;
+    device: OnnxDevice;
+  },
+): Promise<Outcome> {
+  const { config } = resolveConfig(store.readConfig(), registry);
+  const modelPath = options.model ?? store.path(RUN_FILES.onnx);
+  const flag = options.model !== undefined ? "--model" : "--onnx";
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(modelPath);
+  } catch {
+    throw new ConfigError(
+      `${flag}: '${modelPath}' does not exist` +
+        (options.model === undefined ? `; export it with deno task export ${store.dir}` : ""),
+    );
+  }
+  let meta: Record<string, string>;
+  try {
+    meta = readModelMetadata(bytes);
+  } catch (e) {
+    throw new ConfigError(`${flag}: '${modelPath}' is not an ONNX model: ${(e as Error).message}`);
+  }
+  if (meta.env !== undefined && meta.env !== config.env) {
+    throw new ConfigError(
+      `${flag}: '${modelPath}' was exported for env '${meta.env}', but the run trains on ` +
+        `'${config.env}'`,
+    );
+  }
+  const modelDeterministic = meta.deterministic === "true";
+  let model = modelPath;
+  if (options.stochastic && modelDeterministic) {
+    throw new ConfigError(
+      `--stochastic: '${modelPath}' is a deterministic export (no noise input); evaluate ` +
+        `${RUN_FILES.onnx} or drop --stochastic`,
+    );
+  }
+  if (!options.stochastic && !modelDeterministic) {
+    await useBackend(backend as "wasm");
+    bytes = exportRunOnnx(store, registry, { deterministic: true });
+    meta = readModelMetadata(bytes);
+    model = `deterministic export of ${store.path(RUN_FILES.policy)} (in memory; ` +
+      `${modelPath} is stochastic)`;
+  }
+  const seed = options.seed ?? evalSeed(config.seed);
+  const actor = await OnnxActor.create(bytes, { device: options.device, seed });
+  try {
+    const probe = registry.env(config.env).create(config.envParams);
+    const obsDim = probe.observationSpace.low.length;
+    const actDim = probe.actionSpace.low.length;
+    probe.close?.();
+    if (actor.obsDim !== obsDim || actor.actDim !== actDim) {
+      throw new ConfigError(
+        `${flag}: '${modelPath}' maps obs_dim ${actor.obsDim} to act_dim ${actor.actDim}, but ` +
+          `${config.env} has ${obsDim} and ${actDim}`,
+      );
+    }
+    const result = await evaluatePolicy(
+      null,
+      () => registry.env(config.env).create(config.envParams),
+      {
+        episodes: options.episodes,
+        seed,
+        deterministic: !options.stochastic,
+        act: (obs) => actor.act(obs),
+      },
+    );
+    const envSteps = Number(meta.env_steps);
+    return {
+      result,
+      envSteps,
+      extra: { model, device: actor.device },
+      label: `${config.algo} on ${config.env} after ${envSteps} steps (ONNX model: ${model}; ` +
+        `device ${actor.device})`,
+    };
+  } finally {
+    await actor.release();
+  }
+}
 
 await runMain(async () => {
   const args = parseFlags(Deno.args, FLAGS);
@@ -33,26 +188,38 @@ await runMain(async () => {
   if (!Number.isInteger(episodes) || episodes < 1) {
     throw new ConfigError(`--episodes: expected an integer >= 1, got ${episodes}`);
   }
+  const device = (args.values.device as string | undefined) ?? "cpu";
+  if (!ONNX_DEVICES.includes(device as OnnxDevice)) {
+    throw new ConfigError(
+      `--device: expected one of ${ONNX_DEVICES.join(", ")}, got '${device}'`,
+    );
+  }
+  const onnx = Boolean(args.values.onnx) || args.values.model !== undefined;
+  if (!onnx && args.values.device !== undefined) {
+    throw new ConfigError(
+      "--device: applies to --onnx only (the TensorFlow.js policy runs on --backend)",
+    );
+  }
   const store = RunStore.open(args.positional[0], "RUN_DIR");
   const rawConfig = store.readConfig();
   const registry = await registryWith((rawConfig.plugins as string[] | undefined) ?? []);
-  const backend = (args.values.backend as string | undefined) ?? rawConfig.backend ?? "wasm";
-  await useBackend(backend as "wasm");
-  const { policy, config, file } = loadRunPolicy(store, registry);
-  const seed = (args.values.seed as number | undefined) ?? evalSeed(config.seed);
-  const result = await evaluatePolicy(policy, () => registry.env(file.env).create(file.envParams), {
-    episodes,
-    seed,
-    deterministic: !args.values.stochastic,
-  });
-  policy.dispose();
+  const backend = (args.values.backend as string | undefined) ??
+    (rawConfig.backend as string | undefined) ?? "wasm";
+  const stochastic = Boolean(args.values.stochastic);
+  const common = { episodes, seed: args.values.seed as number | undefined, stochastic };
+  const { result, envSteps, extra, label } = onnx
+    ? await evaluateOnnx(store, registry, backend, {
+      ...common,
+      model: args.values.model as string | undefined,
+      device: device as OnnxDevice,
+    })
+    : await evaluateRunPolicy(store, registry, backend, common);
   if (args.values.json) {
-    console.log(JSON.stringify({ run: store.dir, envSteps: file.envSteps, ...result }));
+    console.log(JSON.stringify({ run: store.dir, envSteps, ...extra, ...result }));
   } else {
     console.log(
-      `${config.algo} on ${config.env} after ${file.envSteps} steps: return ` +
-        `${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} over ${episodes} episodes ` +
-        `(${args.values.stochastic ? "stochastic" : "deterministic"}, mean length ${
+      `${label}: return ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} over ${episodes} ` +
+        `episodes (${stochastic ? "stochastic" : "deterministic"}, mean length ${
           result.meanLength.toFixed(1)
         })`,
     );
