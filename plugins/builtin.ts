@@ -7,6 +7,8 @@ import ppo from "./ppo/mod.ts";
 import diffusionPolicy from "./diffusion_policy/mod.ts";
 import diffsac from "./diffsac/mod.ts";
 import diffppo from "./diffppo/mod.ts";
+import wpo from "./wpo/mod.ts";
+import diffwpo from "./diffwpo/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
 export const BUILTIN_PLUGINS: Plugin[] = [
@@ -17,6 +19,8 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   ppo,
   diffsac,
   diffppo,
+  wpo,
+  diffwpo,
 ];
 
 /** A registry holding the built-in plugins. */

@@ -285,7 +285,7 @@ export class DiffSac implements Algorithm {
         const notDone = tf.sub(1, tf.mul(tf.tensor1d(batch.terminated), envMask));
         return tf.add(reward, tf.mul(this.gammaAug, tf.mul(notDone, soft))) as tf.Tensor1D;
       });
-      const input = this.augmentedInput(obs, a, k, prev);
+      const input = tf.tidy(() => this.augmentedInput(obs, a, k, prev));
       metrics.q_loss = critics.fit(input, target);
       keep.push(k, a, prev, targetNoise, target, input);
       actorInputs = () =>

@@ -148,7 +148,9 @@ export class Sac implements Algorithm {
     this.updates++;
     const metrics: Record<string, number> = { alpha };
     const obs = policy.obsTensor(batch.obs);
-    const qInput = tf.concat([obs, tf.tensor2d(batch.action, [batchSize, actDim])], 1);
+    const qInput = tf.tidy(() =>
+      tf.concat([obs, tf.tensor2d(batch.action, [batchSize, actDim])], 1) as tf.Tensor2D
+    );
     const target = tf.tidy(() => {
       const nextObs = policy.obsTensor(batch.nextObs);
       const next = policy.sample(nextObs, tf.tensor2d(nextNoise, [batchSize, actDim]));

@@ -190,7 +190,15 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   const names = reg.names();
   assert.deepEqual(names.envs, ["Pendulum-v1", "MountainCarContinuous-v0", "DoubleWell-v0"]);
   assert.deepEqual(names.policies, ["gaussian", "diffusion"]);
-  assert.deepEqual(names.algorithms, ["sac", "ppo", "diffsac", "diffppo", "dppo"]);
+  assert.deepEqual(names.algorithms, [
+    "sac",
+    "ppo",
+    "diffsac",
+    "diffppo",
+    "dppo",
+    "wpo",
+    "diffwpo",
+  ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
     "gaussian-policy",
@@ -199,6 +207,8 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
     "ppo",
     "diffsac",
     "diffppo",
+    "wpo",
+    "diffwpo",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {

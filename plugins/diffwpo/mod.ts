@@ -1,0 +1,31 @@
+/** The DiffWPO algorithm plugin (WPO on one denoising step of the DA-MDP, DMERL). */
+import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import { DiffWpo, DIFFWPO_POLICY_DEFAULTS, DIFFWPO_SCHEMA } from "./diffwpo.ts";
+import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+
+export {
+  DiffWpo,
+  DIFFWPO_POLICY_DEFAULTS,
+  DIFFWPO_SCHEMA,
+  type DiffWpoParams,
+  type DiffWpoSample,
+  type Kernel,
+  kernelKl,
+  logRatioActionGrad,
+} from "./diffwpo.ts";
+
+/** DiffWPO's registry entry. */
+export const diffwpoAlgorithm = defineAlgorithm({
+  description:
+    "DiffWPO: WPO on one denoising step of the DA-MDP (twin Q, fixed friction, KL trust region)",
+  schema: DIFFWPO_SCHEMA,
+  defaultPolicy: "diffusion",
+  policyKinds: ["diffusion"],
+  policyParams: DIFFWPO_POLICY_DEFAULTS,
+  defaultNumEnvs: 1,
+  presets: { "Pendulum-v1": pendulum },
+  create: (context) => new DiffWpo(context),
+});
+
+/** The plugin. */
+export default definePlugin({ name: "diffwpo", algorithms: { diffwpo: diffwpoAlgorithm } });
