@@ -256,6 +256,12 @@ export function copyVariables(target: tf.Variable[], source: tf.Variable[]): voi
   for (let i = 0; i < target.length; i++) target[i].assign(source[i]);
 }
 
+/** A tensor of `shape` filled row-major with standard normal draws from `rng`. */
+export function normalTensor(rng: Rng, shape: number[]): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(rng.fillNormal(new Float32Array(size)), shape);
+}
+
 /** Options of {@link Adam}. */
 export interface AdamOptions {
   lr: number;

@@ -11,17 +11,11 @@
  * entropy term; the `DPPO` preset keeps it one flag away.
  */
 import {
-  Adam,
   type Algorithm,
   type AlgorithmContext,
   computeGae,
-  exportVariables,
-  importVariables,
   type IterationResult,
-  Mlp,
-  ReturnNormalizer,
   type Rng,
-  type RngState,
   tf,
   type ValuesOf,
   type VecEnv,
@@ -31,7 +25,13 @@ import {
   type DiffusionPolicy,
   softReward,
 } from "../diffusion_policy/mod.ts";
-import { PPO_SCHEMA, ppoEpochs } from "../ppo/mod.ts";
+import {
+  PPO_SCHEMA,
+  ppoEpochOptions,
+  ppoEpochs,
+  PpoParts,
+  type PpoPartsState,
+} from "../ppo/mod.ts";
 
 /** DiffPPO hyper-parameters: PPO's, with per-augmented-step gamma/lambda and tau. */
 export const DIFFPPO_SCHEMA = {
@@ -52,13 +52,8 @@ export const DIFFPPO_POLICY_DEFAULTS = {
   normalizeObs: true,
 };
 
-interface DiffPpoState {
-  envSteps: number;
-  rng: RngState;
+interface DiffPpoState extends PpoPartsState {
   daMdp: ReturnType<DiffusionAugmentedEnv["state"]>;
-  critic: ReturnType<typeof exportVariables>;
-  optimizer: ReturnType<Adam["state"]>;
-  returnNormalizer: ReturnType<ReturnNormalizer["state"]> | null;
 }
 
 /** DiffPPO over a {@link DiffusionPolicy}. */
@@ -69,11 +64,8 @@ export class DiffPpo implements Algorithm {
   private readonly env: VecEnv;
   private readonly daMdp: DiffusionAugmentedEnv;
   private readonly rng: Rng;
-  private readonly totalSteps: number;
-  /** V(s, a^k, one-hot k). */
-  private readonly critic: Mlp;
-  private readonly optimizer: Adam;
-  private readonly returnNormalizer: ReturnNormalizer | null;
+  /** Critic V(s, a^k, one-hot k), optimiser (actor and critic) and reward normaliser. */
+  private readonly parts: PpoParts;
   private readonly K: number;
 
   /** Builds the DA-MDP, the augmented-state critic and the optimiser. */
@@ -83,34 +75,17 @@ export class DiffPpo implements Algorithm {
     this.params = params;
     this.env = env;
     this.rng = rng;
-    this.totalSteps = context.totalSteps;
     this.K = this.policy.steps;
-    this.daMdp = new DiffusionAugmentedEnv(env, {
-      steps: this.K,
-      sigma0: this.policy.sigma0,
-      rng: rng.fork("da-mdp"),
-    });
-    this.critic = new Mlp(env.obsDim + env.actDim + this.K, 1, rng, {
-      hidden: params.criticHidden,
-      activation: params.criticActivation,
-      hiddenInit: { kind: "orthogonal", gain: Math.SQRT2 },
-      outputInit: { kind: "orthogonal", gain: 1 },
-    });
-    this.optimizer = new Adam([...this.policy.trainableVariables(), ...this.critic.variables()], {
-      lr: params.lr,
-      eps: 1e-5,
-      maxGradNorm: params.maxGradNorm,
-    });
+    this.daMdp = DiffusionAugmentedEnv.forPolicy(env, this.policy, rng);
     // rewards are normalised per env step, with the env-level discount gamma_aug^K
-    this.returnNormalizer = params.normalizeReward
-      ? new ReturnNormalizer(env.numEnvs, Math.pow(params.gamma, this.K))
-      : null;
+    const returnGamma = Math.pow(params.gamma, this.K);
+    this.parts = new PpoParts(context, env.obsDim + env.actDim + this.K, returnGamma);
   }
 
   /** V(s, a^k, k) for normalised observations. */
   value(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): tf.Tensor1D {
     const input = tf.concat([obs, a, this.policy.stepOneHot(k)], 1);
-    return tf.squeeze(this.critic.apply(input), [1]) as tf.Tensor1D;
+    return tf.squeeze(this.parts.critic.apply(input), [1]) as tf.Tensor1D;
   }
 
   private valuesOf(obs: Float32Array, a: Float32Array, k: number): Float32Array {
@@ -130,9 +105,7 @@ export class DiffPpo implements Algorithm {
     const { numEnvs: n, obsDim, actDim } = env;
     const T = params.numSteps * K;
     const total = T * n;
-    if (params.annealLr) {
-      this.optimizer.lr = params.lr * Math.max(0, 1 - this.envSteps / this.totalSteps);
-    }
+    this.parts.annealLr(this.envSteps);
     const obsBuf = new Float32Array(total * obsDim);
     const aBuf = new Float32Array(total * actDim);
     const prevBuf = new Float32Array(total * actDim);
@@ -169,7 +142,7 @@ export class DiffPpo implements Algorithm {
       const result = daMdp.step(next);
       const reward = result.envStep ? result.reward.slice() : new Float32Array(n);
       if (result.envStep) {
-        this.returnNormalizer?.normalize(reward, result.terminated);
+        this.parts.returnNormalizer?.normalize(reward, result.terminated);
         for (let i = 0; i < n; i++) {
           if (result.truncated[i] && !result.terminated[i]) {
             // bootstrap a time-limit cut from V(s'_final, a'^K, K) of the next chain
@@ -215,7 +188,7 @@ export class DiffPpo implements Algorithm {
     let lSum = 0;
     for (const l of logRatioBuf) lSum += l;
     metrics.entropy = -(lSum / total) * K; // path estimate -sum_k l_k per env step
-    metrics.lr = this.optimizer.lr;
+    metrics.lr = this.parts.optimizer.lr;
     return { metrics, episodes };
   }
 
@@ -228,16 +201,8 @@ export class DiffPpo implements Algorithm {
         batch.prev as tf.Tensor2D,
         tf.cast(batch.k, "int32") as tf.Tensor1D,
       );
-    return ppoEpochs(fields, {
-      epochs: params.updateEpochs,
-      numMinibatches: params.numMinibatches,
-      clipCoef: params.clipCoef,
-      clipVloss: params.clipVloss,
-      vfCoef: params.vfCoef,
-      normAdv: params.normAdv,
-      targetKl: params.targetKl,
-    }, {
-      optimizer: this.optimizer,
+    return ppoEpochs(fields, ppoEpochOptions(params), {
+      optimizer: this.parts.optimizer,
       rng: this.rng,
       // A - tau (l_theta - l_old), computed outside the gradient: a constant of the step
       correctAdvantages: params.tau > 0
@@ -263,32 +228,19 @@ export class DiffPpo implements Algorithm {
 
   /** Critic, optimiser, reward normaliser, DA-MDP, generator and counters. */
   state(): DiffPpoState {
-    return {
-      envSteps: this.envSteps,
-      rng: this.rng.state(),
-      daMdp: this.daMdp.state(),
-      critic: exportVariables("critic", this.critic.variables()),
-      optimizer: this.optimizer.state(),
-      returnNormalizer: this.returnNormalizer?.state() ?? null,
-    };
+    return { ...this.parts.state(this.envSteps), daMdp: this.daMdp.state() };
   }
 
   /** Restores {@link DiffPpo.state}'s output. */
   load(raw: unknown): void {
     const state = raw as DiffPpoState;
-    importVariables("critic", this.critic.variables(), state.critic);
-    this.optimizer.load(state.optimizer);
-    if (this.returnNormalizer && state.returnNormalizer) {
-      this.returnNormalizer.load(state.returnNormalizer);
-    }
+    this.parts.load(state);
     this.daMdp.load(state.daMdp);
-    this.rng.load(state.rng);
     this.envSteps = state.envSteps;
   }
 
   /** Frees tensors (not the policy's). */
   dispose(): void {
-    for (const v of this.critic.variables()) v.dispose();
-    this.optimizer.dispose();
+    this.parts.dispose();
   }
 }

@@ -80,6 +80,22 @@ export class DiffusionAugmentedEnv {
     this.drawPrior();
   }
 
+  /**
+   * The DA-MDP of a diffusion policy (its K and sigma0) over `env`, with the prior drawn from
+   * `rng.fork("da-mdp")` (forking does not advance `rng`).
+   */
+  static forPolicy(
+    env: VecEnv,
+    policy: { readonly steps: number; readonly sigma0: number },
+    rng: Rng,
+  ): DiffusionAugmentedEnv {
+    return new DiffusionAugmentedEnv(env, {
+      steps: policy.steps,
+      sigma0: policy.sigma0,
+      rng: rng.fork("da-mdp"),
+    });
+  }
+
   private drawPrior(): void {
     for (let i = 0; i < this.current.length; i++) this.current[i] = this.sigma0 * this.rng.normal();
   }

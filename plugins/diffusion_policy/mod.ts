@@ -1,6 +1,6 @@
 /**
- * The diffusion policy plugin and the diffusion-augmented MDP wrapper that DiffSAC, DiffPPO
- * and DiffWPO build on.
+ * The diffusion policy plugin, the diffusion-augmented MDP wrapper that DiffSAC, DiffPPO
+ * and DiffWPO build on, and the augmented critic machinery DiffSAC and DiffWPO share.
  */
 import { definePlugin, definePolicy } from "../../core/mod.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "./policy.ts";
@@ -21,6 +21,17 @@ export {
   DiffusionAugmentedEnv,
   softReward,
 } from "./da_mdp.ts";
+export {
+  AUGMENTED_CRITIC_SCHEMA,
+  type AugmentedCriticBatch,
+  augmentedCriticBatch,
+  augmentedCriticInput,
+  augmentedCriticInputs,
+  augmentedDiscount,
+  chainReplayLayout,
+  collectChainStep,
+  latentAt,
+} from "./augmented_critic.ts";
 
 /** Registers the policy as "diffusion". */
 export const diffusionPolicy = definePolicy({

@@ -34,43 +34,34 @@
  * entropy estimate `-K l_k`, as in DiffSAC.
  */
 import {
-  Adam,
   type Algorithm,
   type AlgorithmContext,
   type IterationResult,
-  ReplayBuffer,
+  normalTensor,
   type Rng,
-  type RngState,
-  Temperature,
   tf,
-  TwinQ,
+  type TwinQ,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
 import {
-  augmentedGamma,
+  AUGMENTED_CRITIC_SCHEMA,
+  augmentedCriticBatch,
+  augmentedCriticInput,
+  augmentedCriticInputs,
+  augmentedDiscount,
+  chainReplayLayout,
+  collectChainStep,
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
 } from "../diffusion_policy/mod.ts";
-import { SAC_SCHEMA } from "../sac/mod.ts";
+import { SAC_SCHEMA, SoftActorCriticParts, type SoftActorCriticState } from "../sac/mod.ts";
 import { LagrangeMultiplier, TRUST_REGION_SCHEMA, trustRegionLoss } from "../wpo/mod.ts";
 
 /** DiffWPO hyper-parameters: SAC's, the augmented discount, and the trust region. */
 export const DIFFWPO_SCHEMA = {
   ...SAC_SCHEMA,
-  targetEntropyScale: {
-    type: "number",
-    min: 0,
-    default: 1,
-    doc: "target of the path entropy estimate = -scale * |A|",
-  },
-  augmentedGamma: {
-    type: "number",
-    min: 0,
-    max: 1,
-    default: 0,
-    doc: "per-augmented-step discount; 0 means gamma^(1/K)",
-  },
+  ...AUGMENTED_CRITIC_SCHEMA,
   ...TRUST_REGION_SCHEMA,
   klBound: {
     type: "number",
@@ -133,16 +124,9 @@ export function kernelKl(old: Kernel, kernel: Kernel): tf.Tensor1D {
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
-interface DiffWpoState {
-  envSteps: number;
-  updates: number;
-  rng: RngState;
+interface DiffWpoState extends SoftActorCriticState {
   daMdp: ReturnType<DiffusionAugmentedEnv["state"]>;
-  critics: ReturnType<TwinQ["state"]>;
-  temperature: ReturnType<Temperature["state"]>;
   lagrange: ReturnType<LagrangeMultiplier["state"]>;
-  actorOptimizer: ReturnType<Adam["state"]>;
-  replay: ReturnType<ReplayBuffer["state"]>;
 }
 
 /** DiffWPO over a {@link DiffusionPolicy}. */
@@ -154,16 +138,14 @@ export class DiffWpo implements Algorithm {
   private readonly env: VecEnv;
   private readonly daMdp: DiffusionAugmentedEnv;
   private readonly rng: Rng;
-  readonly critics: TwinQ;
-  private readonly temperature: Temperature;
+  /** Twin critics, temperature, actor optimiser and replay buffer (of chains). */
+  private readonly parts: SoftActorCriticParts;
   private readonly lagrange: LagrangeMultiplier;
-  private readonly actorOptimizer: Adam;
-  private readonly replay: ReplayBuffer;
   /** K. */
   readonly K: number;
   private readonly gammaAug: number;
 
-  /** Builds the DA-MDP over the env, the critics, temperature, multiplier and replay. */
+  /** Builds the DA-MDP over the env, the critics, temperature, replay and multiplier. */
   constructor(context: AlgorithmContext<DiffWpoParams>) {
     const { env, params, rng } = context;
     this.policy = context.policy as DiffusionPolicy;
@@ -171,40 +153,21 @@ export class DiffWpo implements Algorithm {
     this.env = env;
     this.rng = rng;
     this.K = this.policy.steps;
-    this.daMdp = new DiffusionAugmentedEnv(env, {
-      steps: this.K,
-      sigma0: this.policy.sigma0,
-      rng: rng.fork("da-mdp"),
-    });
-    this.gammaAug = params.augmentedGamma > 0
-      ? params.augmentedGamma
-      : augmentedGamma(params.gamma, this.K);
-    const { obsDim, actDim } = env;
-    this.critics = new TwinQ(obsDim + 2 * actDim + this.K, rng, {
-      hidden: params.criticHidden,
-      activation: params.criticActivation,
-      lr: params.qLr,
-    });
-    this.temperature = new Temperature({
-      alpha: params.alpha,
-      learned: params.autotune,
-      targetEntropy: -params.targetEntropyScale * actDim,
-      lr: params.qLr,
-    });
+    this.daMdp = DiffusionAugmentedEnv.forPolicy(env, this.policy, rng);
+    this.gammaAug = augmentedDiscount(params.gamma, params.augmentedGamma, this.K);
+    const criticInputs = augmentedCriticInputs(env, this.K);
+    this.parts = new SoftActorCriticParts(context, criticInputs, chainReplayLayout(env, this.K));
     this.lagrange = new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr });
-    this.actorOptimizer = new Adam(this.policy.trainableVariables(), { lr: params.policyLr });
-    this.replay = new ReplayBuffer(Math.min(params.bufferSize, context.totalSteps), {
-      obs: obsDim,
-      chain: (this.K + 1) * actDim,
-      reward: 1,
-      nextObs: obsDim,
-      terminated: 1,
-    });
+  }
+
+  /** The twin critics Q(s, a^k, k, a^{k-1}). */
+  get critics(): TwinQ {
+    return this.parts.critics;
   }
 
   /** The temperature in use: exactly `params.alpha` unless learned. */
   get alpha(): number {
-    return this.params.autotune ? this.temperature.value : this.params.alpha;
+    return this.params.autotune ? this.parts.temperature.value : this.params.alpha;
   }
 
   /** Current Lagrange multiplier of the trust region. */
@@ -212,76 +175,17 @@ export class DiffWpo implements Algorithm {
     return this.lagrange.value;
   }
 
-  /** Normal noise tensor of the given shape from the algorithm's generator. */
-  private noise(shape: number[]): tf.Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.rng.fillNormal(new Float32Array(size)), shape);
-  }
-
   /** One env step: K augmented steps through the DA-MDP, recording the latent chain. */
   iterate(): IterationResult {
-    const { env, policy, K } = this;
-    const n = env.numEnvs;
-    const { actDim } = env;
-    const obs = env.obs.slice();
-    // chain rows per env copy: a^K, a^{K-1}, ..., a^0
-    const chain = new Float32Array(n * (K + 1) * actDim);
-    const record = (latent: Float32Array, slot: number) => {
-      for (let i = 0; i < n; i++) {
-        chain.set(
-          latent.subarray(i * actDim, (i + 1) * actDim),
-          (i * (K + 1) + slot) * actDim,
-        );
-      }
-    };
-    record(this.daMdp.latent, 0);
-    const obsTensor = policy.obsTensor(obs);
-    let result = null;
-    for (let slot = 1; slot <= K; slot++) {
-      const k = this.daMdp.k;
-      const noise = this.rng.fillNormal(new Float32Array(n * actDim));
-      const next = tf.tidy(() =>
-        policy.denoise(
-          obsTensor,
-          tf.tensor2d(this.daMdp.latent, [n, actDim]),
-          tf.fill([n], k, "int32") as tf.Tensor1D,
-          tf.tensor2d(noise, [n, actDim]),
-        ).next.dataSync() as Float32Array
-      );
-      record(next, slot);
-      result = this.daMdp.step(next);
-    }
-    obsTensor.dispose();
-    if (!result?.envStep || !result.finalObs) throw new Error("DA-MDP did not reach the env step");
-    for (let i = 0; i < n; i++) {
-      this.replay.add({
-        obs,
-        chain,
-        reward: result.reward,
-        nextObs: result.finalObs,
-        terminated: result.terminated,
-      }, i);
-    }
-    this.envSteps += n;
+    const step = collectChainStep(this.daMdp, this.policy, this.rng, this.parts.replay);
+    this.envSteps += this.env.numEnvs;
     const metrics = this.envSteps > this.params.learningStarts ? this.update() : {};
-    return { metrics, episodes: result.episodes };
-  }
-
-  /** Rows of the stored chains: slot j holds a^{K-j}. */
-  private latentAt(chain: Float32Array, slots: Int32Array, batch: number): tf.Tensor2D {
-    const { actDim } = this.env;
-    const K = this.K;
-    const out = new Float32Array(batch * actDim);
-    for (let b = 0; b < batch; b++) {
-      const offset = (b * (K + 1) + slots[b]) * actDim;
-      out.set(chain.subarray(offset, offset + actDim), b * actDim);
-    }
-    return tf.tensor2d(out, [batch, actDim]);
+    return { metrics, episodes: step.episodes };
   }
 
   /** Critic input: [s, a^k, one-hot(k), a^{k-1}]. */
   criticInput(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D, prev: tf.Tensor2D): tf.Tensor2D {
-    return tf.concat([obs, a, this.policy.stepOneHot(k), prev], 1) as tf.Tensor2D;
+    return augmentedCriticInput(this.policy, obs, a, k, prev);
   }
 
   /**
@@ -341,56 +245,30 @@ export class DiffWpo implements Algorithm {
   }
 
   private update(): Record<string, number> {
-    const { params, policy, critics, K } = this;
+    const { params, policy, K } = this;
+    const { critics, temperature, actorOptimizer, replay } = this.parts;
     const B = params.batchSize;
     const { actDim } = this.env;
-    const batch = this.replay.sample(B, this.rng);
+    const batch = replay.sample(B, this.rng);
     const alpha = this.alpha;
     this.updates++;
     const metrics: Record<string, number> = { alpha };
     const obs = policy.obsTensor(batch.obs);
-    // per sample: k uniform in 1..K; a^k in slot K-k, a^{k-1} in slot K-k+1
-    const kValues = new Int32Array(B);
-    for (let b = 0; b < B; b++) kValues[b] = 1 + this.rng.int(K);
-    const k = tf.tensor1d(kValues, "int32");
-    const a = this.latentAt(batch.chain, kValues.map((kk) => K - kk), B);
-    const prev = this.latentAt(batch.chain, kValues.map((kk) => K - kk + 1), B);
-    const priorNoise = this.rng.fillNormal(new Float32Array(B * actDim));
-    const targetNoise = this.noise([B, actDim]) as tf.Tensor2D;
-    const target = tf.tidy(() => {
-      // k > 1: continue inside the chain at (s, a^{k-1}, k-1); k = 1: the next env state
-      // (s', a'^K ~ p0, K). Both cases row by row with a mask.
-      const isEnvStep = tf.equal(k, 1);
-      const nextObs = policy.obsTensor(batch.nextObs);
-      const prior = tf.mul(tf.tensor2d(priorNoise, [B, actDim]), policy.sigma0);
-      const mask2d = tf.reshape(isEnvStep, [B, 1]);
-      const sObs = tf.where(tf.tile(mask2d, [1, obs.shape[1]]), nextObs, obs) as tf.Tensor2D;
-      const sA = tf.where(tf.tile(mask2d, [1, actDim]), prior, prev) as tf.Tensor2D;
-      const sK = tf.where(
-        isEnvStep,
-        tf.fill([B], K, "int32"),
-        tf.sub(k, tf.scalar(1, "int32")),
-      ) as tf.Tensor1D;
-      const b = policy.denoise(sObs, sA, sK, targetNoise);
-      const minQ = critics.min(this.criticInput(sObs, sA, sK, b.next), { target: true });
-      const soft = alpha === 0 ? minQ : tf.sub(minQ, tf.mul(alpha, b.logRatio));
-      const envMask = tf.cast(isEnvStep, "float32");
-      const reward = tf.mul(tf.tensor1d(batch.reward), envMask);
-      const notDone = tf.sub(1, tf.mul(tf.tensor1d(batch.terminated), envMask));
-      return tf.add(reward, tf.mul(this.gammaAug, tf.mul(notDone, soft))) as tf.Tensor1D;
-    });
-    const input = tf.tidy(() => this.criticInput(obs, a, k, prev));
-    metrics.q_loss = critics.fit(input, target);
+    // k uniform in 1..K per sample, the DA-MDP Bellman target at (s, a^k, k, a^{k-1})
+    const options = { alpha, gamma: this.gammaAug };
+    const q = augmentedCriticBatch(policy, critics, batch, obs, this.rng, options);
+    metrics.q_loss = critics.fit(q.input, q.target);
+    const { k, a } = q;
     if (this.updates % params.policyFrequency === 0) {
       // the trust region's reference: the kernel on this batch before the actor phase
       const old = params.trustRegion ? tf.tidy(() => policy.denoiseMean(obs, a, k)) : null;
       for (let i = 0; i < params.policyFrequency; i++) {
-        const noise = this.noise([B, actDim]) as tf.Tensor2D;
+        const noise = normalTensor(this.rng, [B, actDim]) as tf.Tensor2D;
         const sample = this.actorSample(obs, a, k, noise, this.alpha);
         const lambda = this.lagrange.value;
         let kl: tf.Tensor1D | null = null;
         let violated: tf.Tensor1D | null = null;
-        metrics.actor_loss = this.actorOptimizer.minimize(() => {
+        metrics.actor_loss = actorOptimizer.minimize(() => {
           const out = this.actorLoss(obs, a, k, sample, old, lambda);
           kl = tf.keep(out.kl);
           violated = tf.keep(out.violated);
@@ -402,7 +280,7 @@ export class DiffWpo implements Algorithm {
         const path = tf.mul(sample.logRatio, K) as tf.Tensor1D;
         metrics.entropy = -tf.tidy(() => tf.mean(path).dataSync()[0]);
         metrics.coef_abs = tf.tidy(() => tf.mean(tf.abs(sample.coef)).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = this.temperature.update(path);
+        if (params.autotune) metrics.alpha_loss = temperature.update(path);
         if (old) {
           metrics.kl = tf.tidy(() => tf.mean(klT).dataSync()[0]);
           metrics.kl_violated = tf.tidy(() => tf.mean(violatedT).dataSync()[0]);
@@ -414,44 +292,33 @@ export class DiffWpo implements Algorithm {
       if (old) tf.dispose([old.mean, old.eta]);
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, k, a, prev, targetNoise, target, input]);
+    tf.dispose([obs, q.k, q.a, q.prev, q.target, q.input]);
     return metrics;
   }
 
   /** Critics, optimisers, temperature, multiplier, DA-MDP, replay, generator and counters. */
   state(): DiffWpoState {
+    const counters = { envSteps: this.envSteps, updates: this.updates };
     return {
-      envSteps: this.envSteps,
-      updates: this.updates,
-      rng: this.rng.state(),
+      ...this.parts.state(counters),
       daMdp: this.daMdp.state(),
-      critics: this.critics.state(),
-      temperature: this.temperature.state(),
       lagrange: this.lagrange.state(),
-      actorOptimizer: this.actorOptimizer.state(),
-      replay: this.replay.state(),
     };
   }
 
   /** Restores {@link DiffWpo.state}'s output. */
   load(raw: unknown): void {
     const state = raw as DiffWpoState;
-    this.critics.load(state.critics);
-    this.temperature.load(state.temperature);
-    this.lagrange.load(state.lagrange);
-    this.actorOptimizer.load(state.actorOptimizer);
-    this.replay.load(state.replay);
+    this.parts.load(state);
     this.daMdp.load(state.daMdp);
-    this.rng.load(state.rng);
+    this.lagrange.load(state.lagrange);
     this.envSteps = state.envSteps;
     this.updates = state.updates;
   }
 
   /** Frees tensors (not the policy's). */
   dispose(): void {
-    this.critics.dispose();
-    this.temperature.dispose();
+    this.parts.dispose();
     this.lagrange.dispose();
-    this.actorOptimizer.dispose();
   }
 }

@@ -4,11 +4,13 @@ import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
 export { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "./ppo.ts";
+export { PpoParts, type PpoPartsParams, type PpoPartsState } from "./ppo_parts.ts";
 export {
   explainedVariance,
   gatherRows,
   type MinibatchTerms,
   type PpoEpochOptions,
+  ppoEpochOptions,
   ppoEpochs,
   type RolloutFields,
 } from "./objective.ts";

@@ -5,6 +5,7 @@
  * likelihood ratio, the value, and any advantage correction for a minibatch.
  */
 import { type Adam, type Rng, tf } from "../../core/mod.ts";
+import type { PpoParams } from "./ppo.ts";
 
 /**
  * Rollout fields by name: data (row-major) and floats per row. `scalar` fields become 1-D
@@ -37,6 +38,24 @@ export interface PpoEpochOptions {
   normAdv: boolean;
   /** Stop the epochs once a minibatch's approx KL exceeds this; 0 disables. */
   targetKl: number;
+}
+
+/** {@link PpoEpochOptions} from `PPO_SCHEMA`'s parameters. */
+export function ppoEpochOptions(
+  params: Pick<
+    PpoParams,
+    "updateEpochs" | "numMinibatches" | "clipCoef" | "clipVloss" | "vfCoef" | "normAdv" | "targetKl"
+  >,
+): PpoEpochOptions {
+  return {
+    epochs: params.updateEpochs,
+    numMinibatches: params.numMinibatches,
+    clipCoef: params.clipCoef,
+    clipVloss: params.clipVloss,
+    vfCoef: params.vfCoef,
+    normAdv: params.normAdv,
+    targetKl: params.targetKl,
+  };
 }
 
 /** Rows `idx` of a row-major array. */

@@ -10,24 +10,19 @@
  */
 import {
   ACTIVATIONS,
-  Adam,
   type Algorithm,
   type AlgorithmContext,
   computeGae,
-  exportVariables,
-  importVariables,
   type IterationResult,
-  Mlp,
-  ReturnNormalizer,
   type Rng,
-  type RngState,
   squashToBox,
   tf,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
 import { GaussianPolicy } from "../gaussian_policy/mod.ts";
-import { ppoEpochs } from "./objective.ts";
+import { ppoEpochOptions, ppoEpochs } from "./objective.ts";
+import { PpoParts, type PpoPartsState } from "./ppo_parts.ts";
 
 /** PPO hyper-parameters (CleanRL defaults). */
 export const PPO_SCHEMA = {
@@ -63,14 +58,6 @@ export const PPO_POLICY_DEFAULTS = {
   normalizeObs: true,
 };
 
-interface PpoState {
-  envSteps: number;
-  rng: RngState;
-  critic: ReturnType<typeof exportVariables>;
-  optimizer: ReturnType<Adam["state"]>;
-  returnNormalizer: ReturnType<ReturnNormalizer["state"]> | null;
-}
-
 /** PPO over a {@link GaussianPolicy}. */
 export class Ppo implements Algorithm {
   readonly policy: GaussianPolicy;
@@ -78,11 +65,8 @@ export class Ppo implements Algorithm {
   envSteps = 0;
   private readonly env: VecEnv;
   private readonly rng: Rng;
-  private readonly totalSteps: number;
-  private readonly critic: Mlp;
-  private readonly optimizer: Adam;
-  /** Reward scaling by the running std of the discounted return (null when disabled). */
-  private readonly returnNormalizer: ReturnNormalizer | null;
+  /** Critic, optimiser (actor and critic) and reward normaliser. */
+  private readonly parts: PpoParts;
 
   /** Builds the critic and the optimiser. */
   constructor(context: AlgorithmContext<PpoParams>) {
@@ -91,25 +75,11 @@ export class Ppo implements Algorithm {
     this.params = params;
     this.env = env;
     this.rng = rng;
-    this.totalSteps = context.totalSteps;
-    this.critic = new Mlp(env.obsDim, 1, rng, {
-      hidden: params.criticHidden,
-      activation: params.criticActivation,
-      hiddenInit: { kind: "orthogonal", gain: Math.SQRT2 },
-      outputInit: { kind: "orthogonal", gain: 1 },
-    });
-    this.optimizer = new Adam([...this.policy.trainableVariables(), ...this.critic.variables()], {
-      lr: params.lr,
-      eps: 1e-5,
-      maxGradNorm: params.maxGradNorm,
-    });
-    this.returnNormalizer = params.normalizeReward
-      ? new ReturnNormalizer(env.numEnvs, params.gamma)
-      : null;
+    this.parts = new PpoParts(context, env.obsDim, params.gamma);
   }
 
   private value(obs: tf.Tensor2D): tf.Tensor1D {
-    return tf.squeeze(this.critic.apply(obs), [1]) as tf.Tensor1D;
+    return tf.squeeze(this.parts.critic.apply(obs), [1]) as tf.Tensor1D;
   }
 
   private valuesOf(normalizedObs: Float32Array): Float32Array {
@@ -127,9 +97,7 @@ export class Ppo implements Algorithm {
     const { numEnvs: n, obsDim, actDim } = env;
     const T = params.numSteps;
     const total = T * n;
-    if (params.annealLr) {
-      this.optimizer.lr = params.lr * Math.max(0, 1 - this.envSteps / this.totalSteps);
-    }
+    this.parts.annealLr(this.envSteps);
     const obsBuf = new Float32Array(total * obsDim);
     const uBuf = new Float32Array(total * actDim);
     const logProbBuf = new Float32Array(total);
@@ -155,7 +123,7 @@ export class Ppo implements Algorithm {
       });
       const step = env.step(squashToBox(u, env.actionSpace));
       const reward = step.reward.slice();
-      this.returnNormalizer?.normalize(reward, step.terminated);
+      this.parts.returnNormalizer?.normalize(reward, step.terminated);
       for (let i = 0; i < n; i++) {
         if (step.truncated[i] && !step.terminated[i]) {
           const finalObs = policy.obsNormalizer.apply(
@@ -179,7 +147,7 @@ export class Ppo implements Algorithm {
       { numEnvs: n, gamma: params.gamma, lambda: params.gaeLambda },
     );
     const metrics = this.update({ obsBuf, uBuf, logProbBuf, valueBuf, advantages, returns });
-    metrics.lr = this.optimizer.lr;
+    metrics.lr = this.parts.optimizer.lr;
     return { metrics, episodes };
   }
 
@@ -201,17 +169,9 @@ export class Ppo implements Algorithm {
         advantages: { data: data.advantages, width: 1, scalar: true },
         returns: { data: data.returns, width: 1, scalar: true },
       },
+      ppoEpochOptions(params),
       {
-        epochs: params.updateEpochs,
-        numMinibatches: params.numMinibatches,
-        clipCoef: params.clipCoef,
-        clipVloss: params.clipVloss,
-        vfCoef: params.vfCoef,
-        normAdv: params.normAdv,
-        targetKl: params.targetKl,
-      },
-      {
-        optimizer: this.optimizer,
+        optimizer: this.parts.optimizer,
         rng: this.rng,
         terms: (batch) => {
           const obs = batch.obs as tf.Tensor2D;
@@ -232,31 +192,19 @@ export class Ppo implements Algorithm {
   }
 
   /** Critic, optimiser, reward normaliser, generator and counters. */
-  state(): PpoState {
-    return {
-      envSteps: this.envSteps,
-      rng: this.rng.state(),
-      critic: exportVariables("critic", this.critic.variables()),
-      optimizer: this.optimizer.state(),
-      returnNormalizer: this.returnNormalizer?.state() ?? null,
-    };
+  state(): PpoPartsState {
+    return this.parts.state(this.envSteps);
   }
 
   /** Restores {@link Ppo.state}'s output. */
   load(raw: unknown): void {
-    const state = raw as PpoState;
-    importVariables("critic", this.critic.variables(), state.critic);
-    this.optimizer.load(state.optimizer);
-    if (this.returnNormalizer && state.returnNormalizer) {
-      this.returnNormalizer.load(state.returnNormalizer);
-    }
-    this.rng.load(state.rng);
+    const state = raw as PpoPartsState;
+    this.parts.load(state);
     this.envSteps = state.envSteps;
   }
 
   /** Frees tensors (not the policy's). */
   dispose(): void {
-    for (const v of this.critic.variables()) v.dispose();
-    this.optimizer.dispose();
+    this.parts.dispose();
   }
 }

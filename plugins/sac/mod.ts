@@ -5,6 +5,18 @@ import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
 
 export { Sac, SAC_SCHEMA, type SacParams } from "./sac.ts";
+export {
+  type SoftActorCriticCounters,
+  type SoftActorCriticParams,
+  SoftActorCriticParts,
+  type SoftActorCriticState,
+} from "./soft_actor_critic.ts";
+export {
+  collectGaussianStep,
+  gaussianReplayLayout,
+  type SoftCriticBatch,
+  softCriticBatch,
+} from "./gaussian_off_policy.ts";
 
 /** SAC's registry entry. */
 export const sacAlgorithm = defineAlgorithm({

@@ -5,21 +5,22 @@
  */
 import {
   ACTIVATIONS,
-  Adam,
   type Algorithm,
   type AlgorithmContext,
   type IterationResult,
-  ReplayBuffer,
+  normalTensor,
   type Rng,
-  type RngState,
-  scaleToBox,
-  Temperature,
   tf,
-  TwinQ,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
 import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
+import {
+  collectGaussianStep,
+  gaussianReplayLayout,
+  softCriticBatch,
+} from "./gaussian_off_policy.ts";
+import { SoftActorCriticParts, type SoftActorCriticState } from "./soft_actor_critic.ts";
 
 /** SAC hyper-parameters (CleanRL defaults). */
 export const SAC_SCHEMA = {
@@ -42,16 +43,6 @@ export const SAC_SCHEMA = {
 /** Validated SAC parameters. */
 export type SacParams = ValuesOf<typeof SAC_SCHEMA>;
 
-interface SacState {
-  envSteps: number;
-  updates: number;
-  rng: RngState;
-  critics: ReturnType<TwinQ["state"]>;
-  temperature: ReturnType<Temperature["state"]>;
-  actorOptimizer: ReturnType<Adam["state"]>;
-  replay: ReturnType<ReplayBuffer["state"]>;
-}
-
 /** SAC over a {@link GaussianPolicy}. */
 export class Sac implements Algorithm {
   readonly policy: GaussianPolicy;
@@ -60,10 +51,8 @@ export class Sac implements Algorithm {
   private updates = 0;
   private readonly env: VecEnv;
   private readonly rng: Rng;
-  private readonly critics: TwinQ;
-  private readonly temperature: Temperature;
-  private readonly actorOptimizer: Adam;
-  private readonly replay: ReplayBuffer;
+  /** Twin critics, temperature, actor optimiser and replay buffer. */
+  private readonly parts: SoftActorCriticParts;
 
   /** Builds critics, targets, optimisers and the replay buffer. */
   constructor(context: AlgorithmContext<SacParams>) {
@@ -72,25 +61,11 @@ export class Sac implements Algorithm {
     this.params = params;
     this.env = env;
     this.rng = rng;
-    this.critics = new TwinQ(env.obsDim + env.actDim, rng, {
-      hidden: params.criticHidden,
-      activation: params.criticActivation,
-      lr: params.qLr,
-    });
-    this.temperature = new Temperature({
-      alpha: params.alpha,
-      learned: params.autotune,
-      targetEntropy: -params.targetEntropyScale * env.actDim,
-      lr: params.qLr,
-    });
-    this.actorOptimizer = new Adam(this.policy.trainableVariables(), { lr: params.policyLr });
-    this.replay = new ReplayBuffer(Math.min(params.bufferSize, context.totalSteps), {
-      obs: env.obsDim,
-      action: env.actDim,
-      reward: 1,
-      nextObs: env.obsDim,
-      terminated: 1,
-    });
+    this.parts = new SoftActorCriticParts(
+      context,
+      env.obsDim + env.actDim,
+      gaussianReplayLayout(env),
+    );
   }
 
   /**
@@ -103,117 +78,74 @@ export class Sac implements Algorithm {
     alpha: number,
   ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
     const s = this.policy.sample(obs, noise);
-    const q = this.critics.min(tf.concat([obs, s.y], 1), { weightGrads: false });
+    const q = this.parts.critics.min(tf.concat([obs, s.y], 1), { weightGrads: false });
     return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
   }
 
   /** One env step for every copy, then one gradient update once learning has started. */
   iterate(): IterationResult {
     const { env, params } = this;
-    const n = env.numEnvs;
-    const obs = env.obs.slice();
-    let y: Float32Array;
-    if (this.envSteps < params.learningStarts) {
-      y = new Float32Array(n * env.actDim);
-      for (let i = 0; i < y.length; i++) y[i] = this.rng.uniformRange(-1, 1);
-    } else {
-      const noise = this.rng.fillNormal(new Float32Array(n * env.actDim));
-      y = tf.tidy(() =>
-        this.policy.sample(this.policy.obsTensor(obs), tf.tensor2d(noise, [n, env.actDim])).y
-          .dataSync() as Float32Array
-      );
-    }
-    const step = env.step(scaleToBox(y, env.actionSpace));
-    for (let i = 0; i < n; i++) {
-      this.replay.add({
-        obs,
-        action: y,
-        reward: step.reward,
-        nextObs: step.finalObs,
-        terminated: step.terminated,
-      }, i);
-    }
-    this.envSteps += n;
+    // uniform random actions before learningStarts, then the policy's samples
+    const random = this.envSteps < params.learningStarts;
+    const step = collectGaussianStep(env, this.policy, this.rng, this.parts.replay, random);
+    this.envSteps += env.numEnvs;
     const metrics = this.envSteps > params.learningStarts ? this.update() : {};
     return { metrics, episodes: step.episodes };
   }
 
   private update(): Record<string, number> {
-    const { params, policy, critics } = this;
+    const { params, policy } = this;
+    const { critics, temperature, actorOptimizer, replay } = this.parts;
     const batchSize = params.batchSize;
     const actDim = this.env.actDim;
-    const batch = this.replay.sample(batchSize, this.rng);
-    const nextNoise = this.rng.fillNormal(new Float32Array(batchSize * actDim));
-    const alpha = this.temperature.value;
+    const batch = replay.sample(batchSize, this.rng);
+    const alpha = temperature.value;
     this.updates++;
     const metrics: Record<string, number> = { alpha };
     const obs = policy.obsTensor(batch.obs);
-    const qInput = tf.tidy(() =>
-      tf.concat([obs, tf.tensor2d(batch.action, [batchSize, actDim])], 1) as tf.Tensor2D
-    );
-    const target = tf.tidy(() => {
-      const nextObs = policy.obsTensor(batch.nextObs);
-      const next = policy.sample(nextObs, tf.tensor2d(nextNoise, [batchSize, actDim]));
-      const minQ = critics.min(tf.concat([nextObs, next.y], 1), { target: true });
-      const soft = tf.sub(minQ, tf.mul(alpha, next.logProb));
-      const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
-      return tf.add(tf.tensor1d(batch.reward), tf.mul(params.gamma, tf.mul(notDone, soft)));
+    // soft Bellman target r + gamma (1 - d) (min Q'(s', a') - alpha log pi(a'|s')), a' ~ pi(s')
+    const q = softCriticBatch(policy, critics, batch, obs, this.rng, {
+      alpha,
+      gamma: params.gamma,
     });
-    metrics.q_loss = critics.fit(qInput, target as tf.Tensor1D);
+    metrics.q_loss = critics.fit(q.input, q.target);
     if (this.updates % params.policyFrequency === 0) {
       // CleanRL compensates the delayed actor update by doing policyFrequency of them.
       for (let k = 0; k < params.policyFrequency; k++) {
-        const noise = tf.tensor2d(this.rng.fillNormal(new Float32Array(batchSize * actDim)), [
-          batchSize,
-          actDim,
-        ]);
+        const noise = normalTensor(this.rng, [batchSize, actDim]) as tf.Tensor2D;
         let logProb: tf.Tensor1D | null = null;
-        metrics.actor_loss = this.actorOptimizer.minimize(() => {
+        metrics.actor_loss = actorOptimizer.minimize(() => {
           const out = this.actorLoss(obs, noise, alpha);
           logProb = tf.keep(out.logProb);
           return out.loss;
         });
         const lp = logProb as unknown as tf.Tensor1D;
         metrics.entropy = -tf.tidy(() => tf.mean(lp).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = this.temperature.update(lp);
+        if (params.autotune) metrics.alpha_loss = temperature.update(lp);
         lp.dispose();
         noise.dispose();
       }
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, qInput, target]);
+    tf.dispose([obs, q.input, q.target]);
     return metrics;
   }
 
   /** Critics, optimisers, temperature, replay buffer, generator and counters. */
-  state(): SacState {
-    return {
-      envSteps: this.envSteps,
-      updates: this.updates,
-      rng: this.rng.state(),
-      critics: this.critics.state(),
-      temperature: this.temperature.state(),
-      actorOptimizer: this.actorOptimizer.state(),
-      replay: this.replay.state(),
-    };
+  state(): SoftActorCriticState {
+    return this.parts.state({ envSteps: this.envSteps, updates: this.updates });
   }
 
   /** Restores {@link Sac.state}'s output. */
   load(raw: unknown): void {
-    const state = raw as SacState;
-    this.critics.load(state.critics);
-    this.temperature.load(state.temperature);
-    this.actorOptimizer.load(state.actorOptimizer);
-    this.replay.load(state.replay);
-    this.rng.load(state.rng);
+    const state = raw as SoftActorCriticState;
+    this.parts.load(state);
     this.envSteps = state.envSteps;
     this.updates = state.updates;
   }
 
   /** Frees tensors (not the policy's, which the trainer owns). */
   dispose(): void {
-    this.critics.dispose();
-    this.temperature.dispose();
-    this.actorOptimizer.dispose();
+    this.parts.dispose();
   }
 }

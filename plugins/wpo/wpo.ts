@@ -61,22 +61,25 @@
  * the last actor step.
  */
 import {
-  Adam,
   type Algorithm,
   type AlgorithmContext,
   type IterationResult,
-  ReplayBuffer,
+  normalTensor,
   type Rng,
-  type RngState,
-  scaleToBox,
-  Temperature,
   tf,
-  TwinQ,
+  type TwinQ,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
 import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
-import { SAC_SCHEMA } from "../sac/mod.ts";
+import {
+  collectGaussianStep,
+  gaussianReplayLayout,
+  SAC_SCHEMA,
+  SoftActorCriticParts,
+  type SoftActorCriticState,
+  softCriticBatch,
+} from "../sac/mod.ts";
 import { LagrangeMultiplier, TRUST_REGION_SCHEMA, trustRegionLoss } from "./trust_region.ts";
 
 /** WPO hyper-parameters: SAC's (plain WPO by default: alpha 0, not learned), plus WPO's. */
@@ -180,15 +183,8 @@ export function gaussianKl(old: GaussianParamsOf, dist: GaussianParamsOf): tf.Te
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
-interface WpoState {
-  envSteps: number;
-  updates: number;
-  rng: RngState;
-  critics: ReturnType<TwinQ["state"]>;
-  temperature: ReturnType<Temperature["state"]>;
+interface WpoState extends SoftActorCriticState {
   lagrange: ReturnType<LagrangeMultiplier["state"]>;
-  actorOptimizer: ReturnType<Adam["state"]>;
-  replay: ReturnType<ReplayBuffer["state"]>;
 }
 
 /** WPO over a {@link GaussianPolicy}. */
@@ -199,44 +195,33 @@ export class Wpo implements Algorithm {
   private updates = 0;
   private readonly env: VecEnv;
   private readonly rng: Rng;
-  readonly critics: TwinQ;
-  private readonly temperature: Temperature;
+  /** Twin critics, temperature, actor optimiser and replay buffer. */
+  private readonly parts: SoftActorCriticParts;
   private readonly lagrange: LagrangeMultiplier;
-  private readonly actorOptimizer: Adam;
-  private readonly replay: ReplayBuffer;
 
-  /** Builds critics, targets, optimisers, the multiplier and the replay buffer. */
+  /** Builds critics, targets, optimisers, the replay buffer and the multiplier. */
   constructor(context: AlgorithmContext<WpoParams>) {
     const { env, params, rng } = context;
     this.policy = context.policy as GaussianPolicy;
     this.params = params;
     this.env = env;
     this.rng = rng;
-    this.critics = new TwinQ(env.obsDim + env.actDim, rng, {
-      hidden: params.criticHidden,
-      activation: params.criticActivation,
-      lr: params.qLr,
-    });
-    this.temperature = new Temperature({
-      alpha: params.alpha,
-      learned: params.autotune,
-      targetEntropy: -params.targetEntropyScale * env.actDim,
-      lr: params.qLr,
-    });
+    this.parts = new SoftActorCriticParts(
+      context,
+      env.obsDim + env.actDim,
+      gaussianReplayLayout(env),
+    );
     this.lagrange = new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr });
-    this.actorOptimizer = new Adam(this.policy.trainableVariables(), { lr: params.policyLr });
-    this.replay = new ReplayBuffer(Math.min(params.bufferSize, context.totalSteps), {
-      obs: env.obsDim,
-      action: env.actDim,
-      reward: 1,
-      nextObs: env.obsDim,
-      terminated: 1,
-    });
+  }
+
+  /** The twin critics Q(s, y). */
+  get critics(): TwinQ {
+    return this.parts.critics;
   }
 
   /** The temperature in use: exactly `params.alpha` unless learned. */
   get alpha(): number {
-    return this.params.autotune ? this.temperature.value : this.params.alpha;
+    return this.params.autotune ? this.parts.temperature.value : this.params.alpha;
   }
 
   /** Current Lagrange multiplier of the trust region. */
@@ -291,64 +276,40 @@ export class Wpo implements Algorithm {
   /** One env step for every copy, then one gradient update once learning has started. */
   iterate(): IterationResult {
     const { env, params } = this;
-    const n = env.numEnvs;
-    const obs = env.obs.slice();
-    let y: Float32Array;
-    if (this.envSteps < params.learningStarts) {
-      y = new Float32Array(n * env.actDim);
-      for (let i = 0; i < y.length; i++) y[i] = this.rng.uniformRange(-1, 1);
-    } else {
-      const noise = this.rng.fillNormal(new Float32Array(n * env.actDim));
-      y = tf.tidy(() =>
-        this.policy.sample(this.policy.obsTensor(obs), tf.tensor2d(noise, [n, env.actDim])).y
-          .dataSync() as Float32Array
-      );
-    }
-    const step = env.step(scaleToBox(y, env.actionSpace));
-    for (let i = 0; i < n; i++) {
-      this.replay.add({
-        obs,
-        action: y,
-        reward: step.reward,
-        nextObs: step.finalObs,
-        terminated: step.terminated,
-      }, i);
-    }
-    this.envSteps += n;
+    // uniform random actions before learningStarts, then the policy's samples
+    const random = this.envSteps < params.learningStarts;
+    const step = collectGaussianStep(env, this.policy, this.rng, this.parts.replay, random);
+    this.envSteps += env.numEnvs;
     const metrics = this.envSteps > params.learningStarts ? this.update() : {};
     return { metrics, episodes: step.episodes };
   }
 
   private update(): Record<string, number> {
-    const { params, policy, critics } = this;
+    const { params, policy } = this;
+    const { critics, temperature, actorOptimizer, replay } = this.parts;
     const B = params.batchSize;
     const actDim = this.env.actDim;
-    const batch = this.replay.sample(B, this.rng);
-    const nextNoise = this.rng.fillNormal(new Float32Array(B * actDim));
+    const batch = replay.sample(B, this.rng);
     const alpha = this.alpha;
     this.updates++;
     const metrics: Record<string, number> = { alpha };
     const obs = policy.obsTensor(batch.obs);
-    const qInput = tf.tidy(() => tf.concat([obs, tf.tensor2d(batch.action, [B, actDim])], 1));
-    const target = tf.tidy(() => {
-      const nextObs = policy.obsTensor(batch.nextObs);
-      const next = policy.sample(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
-      const minQ = critics.min(tf.concat([nextObs, next.y], 1), { target: true });
-      const soft = alpha === 0 ? minQ : tf.sub(minQ, tf.mul(alpha, next.logProb));
-      const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
-      return tf.add(tf.tensor1d(batch.reward), tf.mul(params.gamma, tf.mul(notDone, soft)));
+    // SAC's soft Bellman target (plain when alpha is 0)
+    const q = softCriticBatch(policy, critics, batch, obs, this.rng, {
+      alpha,
+      gamma: params.gamma,
     });
-    metrics.q_loss = critics.fit(qInput, target as tf.Tensor1D);
+    metrics.q_loss = critics.fit(q.input, q.target);
     if (this.updates % params.policyFrequency === 0) {
       // the trust region's reference: the policy on this batch before the actor phase
       const old = params.trustRegion ? tf.tidy(() => policy.distribution(obs)) : null;
       for (let i = 0; i < params.policyFrequency; i++) {
-        const noise = tf.tensor2d(this.rng.fillNormal(new Float32Array(B * actDim)), [B, actDim]);
+        const noise = normalTensor(this.rng, [B, actDim]) as tf.Tensor2D;
         const sample = this.actorSample(obs, noise, this.alpha);
         const lambda = this.lagrange.value;
         let kl: tf.Tensor1D | null = null;
         let violated: tf.Tensor1D | null = null;
-        metrics.actor_loss = this.actorOptimizer.minimize(() => {
+        metrics.actor_loss = actorOptimizer.minimize(() => {
           const out = this.actorLoss(obs, sample, old, lambda);
           kl = tf.keep(out.kl);
           violated = tf.keep(out.violated);
@@ -358,7 +319,7 @@ export class Wpo implements Algorithm {
         const violatedT = violated as unknown as tf.Tensor1D;
         metrics.entropy = -tf.tidy(() => tf.mean(sample.logProb).dataSync()[0]);
         metrics.grad_q_abs = tf.tidy(() => tf.mean(tf.abs(sample.g)).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = this.temperature.update(sample.logProb);
+        if (params.autotune) metrics.alpha_loss = temperature.update(sample.logProb);
         if (old) {
           metrics.kl = tf.tidy(() => tf.mean(klT).dataSync()[0]);
           metrics.kl_violated = tf.tidy(() => tf.mean(violatedT).dataSync()[0]);
@@ -370,42 +331,28 @@ export class Wpo implements Algorithm {
       if (old) tf.dispose([old.mean, old.logStd]);
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, qInput, target]);
+    tf.dispose([obs, q.input, q.target]);
     return metrics;
   }
 
   /** Critics, optimisers, temperature, multiplier, replay buffer, generator and counters. */
   state(): WpoState {
-    return {
-      envSteps: this.envSteps,
-      updates: this.updates,
-      rng: this.rng.state(),
-      critics: this.critics.state(),
-      temperature: this.temperature.state(),
-      lagrange: this.lagrange.state(),
-      actorOptimizer: this.actorOptimizer.state(),
-      replay: this.replay.state(),
-    };
+    const counters = { envSteps: this.envSteps, updates: this.updates };
+    return { ...this.parts.state(counters), lagrange: this.lagrange.state() };
   }
 
   /** Restores {@link Wpo.state}'s output. */
   load(raw: unknown): void {
     const state = raw as WpoState;
-    this.critics.load(state.critics);
-    this.temperature.load(state.temperature);
+    this.parts.load(state);
     this.lagrange.load(state.lagrange);
-    this.actorOptimizer.load(state.actorOptimizer);
-    this.replay.load(state.replay);
-    this.rng.load(state.rng);
     this.envSteps = state.envSteps;
     this.updates = state.updates;
   }
 
   /** Frees tensors (not the policy's, which the trainer owns). */
   dispose(): void {
-    this.critics.dispose();
-    this.temperature.dispose();
+    this.parts.dispose();
     this.lagrange.dispose();
-    this.actorOptimizer.dispose();
   }
 }
