@@ -63,12 +63,19 @@ export function augmentedDiscount(gamma: number, override: number, steps: number
  * One env step: K augmented steps of every copy through `daMdp` (the denoising noise drawn from
  * `rng`, `numEnvs * actDim` normals per step), each env transition added to `replay` with its
  * latent chain. Returns the augmented step that was the env step.
+ *
+ * With `randomAction` (the warm-up before learning starts) the last step's latent is
+ * `atanh(y)` for a uniformly random env action `y`, as SAC acts uniformly at random before
+ * learning: the untrained chain (prior std sigma0) saturates tanh, so its actions alone would
+ * never show the critic the interior of the action Box. The stored transitions stay valid
+ * DA-MDP transitions (any behaviour is fine for the off-policy critic).
  */
 export function collectChainStep(
   daMdp: DiffusionAugmentedEnv,
   policy: DiffusionPolicy,
   rng: Rng,
   replay: ReplayBuffer,
+  options: { randomAction?: boolean } = {},
 ): AugmentedStep {
   const { env, steps: K } = daMdp;
   const n = env.numEnvs;
@@ -89,15 +96,21 @@ export function collectChainStep(
   let result = null;
   for (let slot = 1; slot <= K; slot++) {
     const k = daMdp.k;
-    const noise = rng.fillNormal(new Float32Array(n * actDim));
-    const next = tf.tidy(() =>
-      policy.denoise(
-        obsTensor,
-        tf.tensor2d(daMdp.latent, [n, actDim]),
-        tf.fill([n], k, "int32") as tf.Tensor1D,
-        tf.tensor2d(noise, [n, actDim]),
-      ).next.dataSync() as Float32Array
-    );
+    let next: Float32Array;
+    if (options.randomAction && k === 1) {
+      next = new Float32Array(n * actDim);
+      for (let i = 0; i < next.length; i++) next[i] = Math.atanh(rng.uniformRange(-0.999, 0.999));
+    } else {
+      const noise = rng.fillNormal(new Float32Array(n * actDim));
+      next = tf.tidy(() =>
+        policy.denoise(
+          obsTensor,
+          tf.tensor2d(daMdp.latent, [n, actDim]),
+          tf.fill([n], k, "int32") as tf.Tensor1D,
+          tf.tensor2d(noise, [n, actDim]),
+        ).next.dataSync() as Float32Array
+      );
+    }
     record(next, slot);
     result = daMdp.step(next);
   }

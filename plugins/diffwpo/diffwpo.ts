@@ -177,7 +177,9 @@ export class DiffWpo implements Algorithm {
 
   /** One env step: K augmented steps through the DA-MDP, recording the latent chain. */
   iterate(): IterationResult {
-    const step = collectChainStep(this.daMdp, this.policy, this.rng, this.parts.replay);
+    const step = collectChainStep(this.daMdp, this.policy, this.rng, this.parts.replay, {
+      randomAction: this.envSteps < this.params.learningStarts,
+    });
     this.envSteps += this.env.numEnvs;
     const metrics = this.envSteps > this.params.learningStarts ? this.update() : {};
     return { metrics, episodes: step.episodes };

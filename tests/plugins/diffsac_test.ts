@@ -163,3 +163,28 @@ Deno.test("trainer: DiffSAC runs, checkpoints, resumes exactly and evaluates lik
   assert.ok(rows("full").some((r) => "eval/return_mean" in r && "q_loss" in r));
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("diffsac: before learning starts the env action is uniform in the Box (a^0 = atanh(y)), then the chain's own", () => {
+  const { algo, policy } = build(5, { learningStarts: 400 }, 2);
+  for (let i = 0; i < 400; i++) algo.iterate();
+  for (let i = 0; i < 1; i++) algo.iterate(); // one step past learningStarts: the policy acts
+  const chain = algo.state().replay.data.chain;
+  const finals = (from: number, to: number) => {
+    const out: number[] = [];
+    for (let t = from; t < to; t++) out.push(Math.tanh(chain[t * 3 + 2])); // K = 2: slots 0..2
+    return out;
+  };
+  const warm = finals(0, 400);
+  const meanAbs = warm.reduce((a, b) => a + Math.abs(b), 0) / warm.length;
+  assert.ok(Math.abs(meanAbs - 0.5) < 0.05, `uniform |y| has mean 0.5, got ${meanAbs}`);
+  assert.ok(warm.every((y) => Math.abs(y) <= 0.999 + 1e-6));
+  // the untrained chain (prior std 3) mostly saturates tanh: far from uniform
+  const own = policy.act(new Float32Array(3 * 400).fill(0.5), {
+    deterministic: false,
+    rng: new Rng(9),
+  });
+  const ownAbs = own.reduce((a, b) => a + Math.abs(b) / 2, 0) / own.length; // Box is [-2, 2]
+  assert.ok(ownAbs > 0.7, `untrained chain |y| mean ${ownAbs}`);
+  algo.dispose();
+  policy.dispose();
+});
