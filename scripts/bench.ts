@@ -12,7 +12,7 @@ import {
   RunStore,
 } from "../core/mod.ts";
 import { doubleWellModes } from "../envs/double_well.ts";
-import { type FlagSpec, parseFlags, registryWith, runMain, usage } from "./cli.ts";
+import { type FlagSpec, formatReturn, parseFlags, registryWith, runMain, usage } from "./cli.ts";
 import { learningCurveSvg } from "./plot.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 
@@ -171,11 +171,6 @@ export function applyOverrides(
     node[path[path.length - 1]] = value;
   }
   return config;
-}
-
-/** Returns with one decimal, or three when they are small (DoubleWell's rewards are <= 1). */
-function fmt(x: number): string {
-  return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -360,7 +355,7 @@ if (import.meta.main) {
         seed,
         final: evals[evals.length - 1]["eval/return_mean"],
         finalStd: evals[evals.length - 1]["eval/return_std"],
-        curve: evals.map((r) => [r.step, Number(fmt(r["eval/return_mean"]))]),
+        curve: evals.map((r) => [r.step, Number(formatReturn(r["eval/return_mean"]))]),
         secondsPer1k: (last.time_s / last.step) * 1000,
         figures: analyses[i] as Record<string, number>,
       };
@@ -397,11 +392,11 @@ if (import.meta.main) {
       }`,
       `| --- | --- | --- |${figureNames.map(() => " --- |").join("")}`,
       ...perSeed.map((s) =>
-        `| ${s.seed} | ${fmt(s.final)} ± ${fmt(s.finalStd)} | ${s.secondsPer1k.toFixed(2)} s |${
-          figureNames.map((f) => ` ${s.figures[f].toFixed(3)} |`).join("")
-        }`
+        `| ${s.seed} | ${formatReturn(s.final)} ± ${formatReturn(s.finalStd)} | ${
+          s.secondsPer1k.toFixed(2)
+        } s |${figureNames.map((f) => ` ${s.figures[f].toFixed(3)} |`).join("")}`
       ),
-      `| mean | ${fmt(mean)} ± ${fmt(std)} (over seeds) | ${
+      `| mean | ${formatReturn(mean)} ± ${formatReturn(std)} (over seeds) | ${
         meanStd(perSeed.map((s) => s.secondsPer1k)).mean.toFixed(2)
       } s |${
         figureNames.map((f) => ` ${meanStd(perSeed.map((s) => s.figures[f])).mean.toFixed(3)} |`)

@@ -111,8 +111,13 @@ function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
-function formatNumber(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(1) : "n/a";
+/**
+ * A return for display: one decimal, or three when it is small (DoubleWell's rewards are at
+ * most 1), "n/a" when there is none yet.
+ */
+export function formatReturn(x: number): string {
+  if (!Number.isFinite(x)) return "n/a";
+  return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
 }
 
 /** A one-line progress bar redrawn in place on a terminal. */
@@ -122,16 +127,16 @@ export function progressBar(p: Progress): string {
   const filled = Math.round(frac * width);
   const bar = "#".repeat(filled) + "-".repeat(width - filled);
   return `[${bar}] ${p.envSteps}/${p.totalSteps} ${(frac * 100).toFixed(0)}% | ` +
-    `${p.stepsPerSecond.toFixed(0)} steps/s | return ${formatNumber(p.recentReturn)} | ` +
-    `eval ${formatNumber(p.lastEvalReturn)} | ETA ${formatDuration(p.etaSeconds)}`;
+    `${p.stepsPerSecond.toFixed(0)} steps/s | return ${formatReturn(p.recentReturn)} | ` +
+    `eval ${formatReturn(p.lastEvalReturn)} | ETA ${formatDuration(p.etaSeconds)}`;
 }
 
 /** A log line for one metrics row. */
 export function rowLine(row: MetricsRow): string {
-  const parts = [`step ${row.step}`, `return ${formatNumber(row["train/return_mean"])}`];
+  const parts = [`step ${row.step}`, `return ${formatReturn(row["train/return_mean"])}`];
   if ("eval/return_mean" in row) {
     parts.push(
-      `eval ${formatNumber(row["eval/return_mean"])} ± ${formatNumber(row["eval/return_std"])}`,
+      `eval ${formatReturn(row["eval/return_mean"])} ± ${formatReturn(row["eval/return_std"])}`,
     );
   }
   parts.push(`${formatDuration(row.time_s)} elapsed`);
