@@ -387,11 +387,16 @@ export async function train(
     }
     saveCheckpoint();
     if (isOnnxExportable(policy)) {
-      const bytes = exportPolicyOnnx(policy, {
-        deterministic: false,
-        metadata: runOnnxMetadata(config, algorithm.envSteps),
-      });
-      writeFileAtomicSync(store.path(RUN_FILES.onnx), bytes);
+      // the checkpoint is safe by now: an export failure must not fail the run
+      try {
+        const bytes = exportPolicyOnnx(policy, {
+          deterministic: false,
+          metadata: runOnnxMetadata(config, algorithm.envSteps),
+        });
+        writeFileAtomicSync(store.path(RUN_FILES.onnx), bytes);
+      } catch (e) {
+        console.warn(`warning: could not export ${RUN_FILES.onnx}: ${(e as Error).message}`);
+      }
     }
     const status = interrupted ? "interrupted" : "finished";
     store.writeStatus({ status, envSteps: algorithm.envSteps });
