@@ -332,8 +332,11 @@ if (import.meta.main) {
     const runConfig = applyOverrides(structuredClone(bench.config ?? {}), overrides);
     const backend = (args.values.backend as string | undefined) ?? "wasm";
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
-    const dir = `${(args.values.out as string | undefined) ?? "bench-runs"}/${name}-${stamp}`;
-    Deno.mkdirSync(dir, { recursive: true });
+    // a folder of its own even when two benchmarks start in the same second
+    const dir = RunStore.create(
+      (args.values.out as string | undefined) ?? "bench-runs",
+      `${name}-${stamp}`,
+    ).dir;
     console.error(`${bench.description}\nseeds ${seeds.join(",")}, ${jobs} job(s), runs in ${dir}`);
 
     const queue = [...seeds];
