@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../core/schema.ts";
 import { tf } from "../core/tf.ts";
+import { resolveConfig } from "../core/config.ts";
+import { train } from "../core/trainer.ts";
+import { builtinRegistry } from "../plugins/builtin.ts";
 
 /** Asserts a ConfigError whose message contains every fragment. */
 export function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
@@ -43,4 +46,58 @@ export function assertGradientMatchesFiniteDifferences(
     );
   }
   tf.dispose(Object.values(grads));
+}
+
+/** What {@link assertResumeReproducesRun} observed. */
+export interface ResumeCheck {
+  /** Metrics rows of the uninterrupted run, without wall-clock. */
+  rows: Record<string, number>[];
+  /** Env steps at which the aborted run stopped. */
+  cutSteps: number;
+  /** The resolved config the aborted run saved. */
+  config: Record<string, unknown>;
+}
+
+/**
+ * Trains `raw` (a run config of the built-in registry) once uninterrupted and once aborted at
+ * the first metrics row at or past `abortAtStep` and then resumed from its checkpoint, and
+ * asserts that both log the same rows (all but wall-clock).
+ */
+export async function assertResumeReproducesRun(
+  raw: Record<string, unknown>,
+  abortAtStep: number,
+): Promise<ResumeCheck> {
+  const registry = builtinRegistry();
+  const dir = Deno.makeTempDirSync();
+  try {
+    const full = await train(resolveConfig({ ...raw, out: dir, name: "full" }, registry), {
+      registry,
+    });
+    assert.equal(full.status, "finished");
+    const controller = new AbortController();
+    const cut = await train(resolveConfig({ ...raw, out: dir, name: "cut" }, registry), {
+      registry,
+      signal: controller.signal,
+      onRow: (row) => {
+        if (row.step >= abortAtStep) controller.abort();
+      },
+    });
+    assert.equal(cut.status, "interrupted");
+    assert.ok(cut.envSteps < full.envSteps, "the abort landed before the end");
+    const config = JSON.parse(Deno.readTextFileSync(`${dir}/cut/config.json`));
+    const resumed = await train(resolveConfig(config, registry), {
+      registry,
+      resumeDir: `${dir}/cut`,
+    });
+    assert.equal(resumed.status, "finished");
+    const rows = (name: string) =>
+      Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).trim().split("\n").map((l) => {
+        const { time_s: _t, ...rest } = JSON.parse(l);
+        return rest as Record<string, number>;
+      });
+    assert.deepEqual(rows("cut"), rows("full"));
+    return { rows: rows("full"), cutSteps: cut.envSteps, config };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 }

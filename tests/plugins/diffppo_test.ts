@@ -6,13 +6,13 @@ import {
   encodeSnapshot,
   resolveConfig,
   Rng,
-  train,
   useBackend,
   VecEnv,
 } from "../../mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
 import { DiffPpo, DIFFPPO_SCHEMA, type DiffPpoParams } from "../../plugins/diffppo/mod.ts";
+import { assertResumeReproducesRun } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -97,8 +97,6 @@ Deno.test("dppo is DiffPPO with tau = 0 by default; diffppo defaults to the pape
 });
 
 Deno.test("trainer: an aborted DiffPPO run resumes exactly", async () => {
-  const registry = builtinRegistry();
-  const dir = Deno.makeTempDirSync();
   const raw = {
     algo: "diffppo",
     env: "Pendulum-v1",
@@ -107,28 +105,8 @@ Deno.test("trainer: an aborted DiffPPO run resumes exactly", async () => {
     logEvery: 64,
     evalEvery: 64,
     evalEpisodes: 2,
-    out: dir,
     algoParams: { numSteps: 32, numMinibatches: 4, updateEpochs: 1, criticHidden: [8] },
     policyParams: { diffusionSteps: 2, hidden: [8], timeHidden: 4 },
   };
-  const full = await train(resolveConfig({ ...raw, name: "full" }, registry), { registry });
-  assert.equal(full.status, "finished");
-  const controller = new AbortController();
-  const cut = await train(resolveConfig({ ...raw, name: "cut" }, registry), {
-    registry,
-    signal: controller.signal,
-    onRow: (row) => {
-      if (row.step >= 64) controller.abort();
-    },
-  });
-  assert.equal(cut.status, "interrupted");
-  const config = JSON.parse(Deno.readTextFileSync(`${dir}/cut/config.json`));
-  await train(resolveConfig(config, registry), { registry, resumeDir: `${dir}/cut` });
-  const rows = (name: string) =>
-    Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).trim().split("\n").map((l) => {
-      const { time_s: _t, ...rest } = JSON.parse(l);
-      return rest;
-    });
-  assert.deepEqual(rows("cut"), rows("full"));
-  Deno.removeSync(dir, { recursive: true });
+  await assertResumeReproducesRun(raw, 64);
 });

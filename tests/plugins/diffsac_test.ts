@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import {
-  builtinRegistry,
   decodeSnapshot,
   defaultsOf,
   encodeSnapshot,
-  resolveConfig,
   Rng,
   tf,
-  train,
   useBackend,
   VecEnv,
 } from "../../mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
 import { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "../../plugins/diffsac/mod.ts";
-import { assertGradientMatchesFiniteDifferences } from "../helpers.ts";
+import { assertGradientMatchesFiniteDifferences, assertResumeReproducesRun } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -123,8 +120,6 @@ Deno.test("diffsac: every env step runs the K-step chain and stores it; updates 
 });
 
 Deno.test("trainer: DiffSAC runs, checkpoints, resumes exactly and evaluates like SAC", async () => {
-  const registry = builtinRegistry();
-  const dir = Deno.makeTempDirSync();
   const raw = {
     algo: "diffsac",
     env: "Pendulum-v1",
@@ -132,36 +127,12 @@ Deno.test("trainer: DiffSAC runs, checkpoints, resumes exactly and evaluates lik
     logEvery: 20,
     evalEvery: 40,
     evalEpisodes: 2,
-    out: dir,
     algoParams: { learningStarts: 30, batchSize: 8, criticHidden: [8, 8], surrogate: "augmented" },
     policyParams: { diffusionSteps: 2, hidden: [8, 8], timeHidden: 8 },
   };
-  const full = await train(resolveConfig({ ...raw, name: "full" }, registry), { registry });
-  assert.equal(full.status, "finished");
-  const controller = new AbortController();
-  const cut = await train(resolveConfig({ ...raw, name: "cut" }, registry), {
-    registry,
-    signal: controller.signal,
-    onRow: (row) => {
-      if (row.step >= 60) controller.abort();
-    },
-  });
-  assert.equal(cut.status, "interrupted");
-  const config = JSON.parse(Deno.readTextFileSync(`${dir}/cut/config.json`));
+  const { rows, config } = await assertResumeReproducesRun(raw, 60);
   assert.equal(config.policy, "diffusion");
-  const resumed = await train(resolveConfig(config, registry), {
-    registry,
-    resumeDir: `${dir}/cut`,
-  });
-  assert.equal(resumed.status, "finished");
-  const rows = (name: string) =>
-    Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).trim().split("\n").map((l) => {
-      const { time_s: _t, ...rest } = JSON.parse(l);
-      return rest;
-    });
-  assert.deepEqual(rows("cut"), rows("full"));
-  assert.ok(rows("full").some((r) => "eval/return_mean" in r && "q_loss" in r));
-  Deno.removeSync(dir, { recursive: true });
+  assert.ok(rows.some((r) => "eval/return_mean" in r && "q_loss" in r));
 });
 
 Deno.test("diffsac: before learning starts the env action is uniform in the Box (a^0 = atanh(y)), then the chain's own", () => {

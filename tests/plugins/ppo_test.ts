@@ -6,7 +6,6 @@ import {
   resolveConfig,
   ReturnNormalizer,
   Rng,
-  train,
   useBackend,
   VecEnv,
 } from "../../core/mod.ts";
@@ -15,6 +14,7 @@ import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";
 import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "../../plugins/ppo/mod.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
+import { assertResumeReproducesRun } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -70,8 +70,6 @@ Deno.test("ReturnNormalizer scales by the std of the discounted return and reset
 });
 
 Deno.test("trainer: an aborted PPO run resumed from its checkpoint logs what the uninterrupted run logs", async () => {
-  const registry = builtinRegistry();
-  const dir = Deno.makeTempDirSync();
   const raw = {
     algo: "ppo",
     env: "Pendulum-v1",
@@ -81,36 +79,12 @@ Deno.test("trainer: an aborted PPO run resumed from its checkpoint logs what the
     evalEvery: 256,
     evalEpisodes: 2,
     checkpointEvery: 100_000,
-    out: dir,
     algoParams: { numSteps: 64, numMinibatches: 4, updateEpochs: 2 },
     policyParams: { hidden: [16, 16] },
   };
-  const full = await train(resolveConfig({ ...raw, name: "full" }, registry), { registry });
-  assert.equal(full.status, "finished");
-  const controller = new AbortController();
-  const cut = await train(resolveConfig({ ...raw, name: "cut" }, registry), {
-    registry,
-    signal: controller.signal,
-    onRow: (row) => {
-      if (row.step >= 256) controller.abort();
-    },
-  });
-  assert.equal(cut.status, "interrupted");
-  assert.equal(cut.envSteps, 256);
-  const resolved = resolveConfig(
-    JSON.parse(Deno.readTextFileSync(`${dir}/cut/config.json`)),
-    registry,
-  );
-  const resumed = await train(resolved, { registry, resumeDir: `${dir}/cut` });
-  assert.equal(resumed.status, "finished");
-  const rows = (name: string) =>
-    Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).trim().split("\n").map((l) => {
-      const { time_s: _t, ...rest } = JSON.parse(l);
-      return rest;
-    });
-  assert.deepEqual(rows("cut"), rows("full"));
-  assert.ok(rows("full").length >= 6);
-  Deno.removeSync(dir, { recursive: true });
+  const { rows, cutSteps } = await assertResumeReproducesRun(raw, 256);
+  assert.equal(cutSteps, 256);
+  assert.ok(rows.length >= 6);
 });
 
 Deno.test("ppo: time-limit truncations bootstrap from V(final obs), terminations do not", () => {
