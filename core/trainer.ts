@@ -249,6 +249,8 @@ export async function train(
       env.load(checkpoint.vecEnv);
     } catch (e) {
       algorithm.dispose();
+      policy.dispose();
+      env.close();
       throw new ConfigError(
         `--resume: checkpoint '${store.path(RUN_FILES.checkpoint)}' does not fit this run: ${
           (e as Error).message
@@ -257,11 +259,9 @@ export async function train(
     }
     state = checkpoint.trainer;
     store.truncateMetrics(checkpoint.envSteps);
-    // A resumed run may have been given more steps; re-save the config it now follows.
-    store.writeConfig(config);
-  } else {
-    store.writeConfig(config);
   }
+  // (re)written on resume too: a resumed run may have been given more steps
+  store.writeConfig(config);
 
   const saveCheckpoint = () => {
     const ckpt: Checkpoint = {
