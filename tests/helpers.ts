@@ -5,6 +5,11 @@ import { tf } from "../core/tf.ts";
 import { resolveConfig } from "../core/config.ts";
 import { train } from "../core/trainer.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
+import { decodeSnapshot, encodeSnapshot } from "../core/serialize.ts";
+import type { VecEnv, VecEnvState } from "../core/env.ts";
+import type { NamedArrays } from "../core/nn.ts";
+import type { Policy } from "../core/policy.ts";
+import type { Algorithm } from "../core/plugin.ts";
 
 /** Asserts a ConfigError whose message contains every fragment. */
 export function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
@@ -99,5 +104,45 @@ export async function assertResumeReproducesRun(
     return { rows: rows("full"), cutSteps: cut.envSteps, config };
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The objects a snapshot test restores: an algorithm, its policy and its VecEnv. */
+export interface Trainable {
+  env: VecEnv;
+  policy: Policy;
+  algo: Algorithm;
+}
+
+/**
+ * Runs `a = make(firstSeed)` for `warmup` iterations, saves algorithm, policy and env through
+ * encodeSnapshot/decodeSnapshot, loads them into `b = make(otherSeed)` (everything must come
+ * from the snapshot), and asserts that both then iterate identically for `steps` iterations
+ * and end with equal policy weights.
+ */
+export function assertSnapshotContinues(
+  make: (seed: number) => Trainable,
+  options: { seeds: [number, number]; warmup: number; steps: number; label?: string },
+): void {
+  const a = make(options.seeds[0]);
+  for (let i = 0; i < options.warmup; i++) a.algo.iterate();
+  const saved = decodeSnapshot(encodeSnapshot({
+    algo: a.algo.state(),
+    policy: a.policy.weights(),
+    env: a.env.state(),
+  })) as { algo: unknown; policy: NamedArrays; env: VecEnvState };
+  const b = make(options.seeds[1]);
+  b.policy.loadWeights(saved.policy);
+  b.algo.load(saved.algo);
+  b.env.load(saved.env);
+  for (let i = 0; i < options.steps; i++) {
+    assert.deepEqual(b.algo.iterate(), a.algo.iterate(), `${options.label ?? ""} step ${i}`);
+  }
+  const wa = a.policy.weights();
+  const wb = b.policy.weights();
+  for (const key of Object.keys(wa)) assert.deepEqual(wb[key].data, wa[key].data, key);
+  for (const x of [a, b]) {
+    x.algo.dispose();
+    x.policy.dispose();
   }
 }

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  builtinRegistry,
-  decodeSnapshot,
-  defaultsOf,
-  encodeSnapshot,
-  resolveConfig,
-  Rng,
-  useBackend,
-  VecEnv,
-} from "../../mod.ts";
+import { builtinRegistry, defaultsOf, resolveConfig, Rng, useBackend, VecEnv } from "../../mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
 import { DiffPpo, DIFFPPO_SCHEMA, type DiffPpoParams } from "../../plugins/diffppo/mod.ts";
-import { assertResumeReproducesRun } from "../helpers.ts";
+import { assertResumeReproducesRun, assertSnapshotContinues } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -65,22 +56,7 @@ Deno.test("diffppo: before the first update the per-step ratio is exactly 1 (KL 
 });
 
 Deno.test("diffppo: state()/load() through a snapshot continues exactly", () => {
-  const a = build(1);
-  a.algo.iterate();
-  const saved = decodeSnapshot(encodeSnapshot({
-    algo: a.algo.state(),
-    policy: a.policy.weights(),
-    env: a.env.state(),
-  })) as { algo: unknown; policy: ReturnType<DiffusionPolicy["weights"]>; env: never };
-  const b = build(55);
-  b.policy.loadWeights(saved.policy);
-  b.algo.load(saved.algo);
-  b.env.load(saved.env);
-  for (let i = 0; i < 2; i++) assert.deepEqual(b.algo.iterate(), a.algo.iterate(), `rollout ${i}`);
-  for (const x of [a, b]) {
-    x.algo.dispose();
-    x.policy.dispose();
-  }
+  assertSnapshotContinues((seed) => build(seed), { seeds: [1, 55], warmup: 1, steps: 2 });
 });
 
 Deno.test("dppo is DiffPPO with tau = 0 by default; diffppo defaults to the paper's tau and discounts", () => {

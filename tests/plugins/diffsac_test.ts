@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import {
-  decodeSnapshot,
-  defaultsOf,
-  encodeSnapshot,
-  Rng,
-  tf,
-  useBackend,
-  VecEnv,
-} from "../../mod.ts";
+import { defaultsOf, Rng, tf, useBackend, VecEnv } from "../../mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
 import { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "../../plugins/diffsac/mod.ts";
-import { assertGradientMatchesFiniteDifferences, assertResumeReproducesRun } from "../helpers.ts";
+import {
+  assertGradientMatchesFiniteDifferences,
+  assertResumeReproducesRun,
+  assertSnapshotContinues,
+} from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -82,24 +78,12 @@ Deno.test("diffsac augmented surrogate: one-step actor-loss gradient matches fin
 
 Deno.test("diffsac: state()/load() through a snapshot continues exactly, for both surrogates", () => {
   for (const surrogate of ["augmented", "chain"] as const) {
-    const a = build(2, { surrogate });
-    for (let i = 0; i < 50; i++) a.algo.iterate();
-    const saved = decodeSnapshot(encodeSnapshot({
-      algo: a.algo.state(),
-      policy: a.policy.weights(),
-      env: a.env.state(),
-    })) as { algo: unknown; policy: ReturnType<DiffusionPolicy["weights"]>; env: never };
-    const b = build(99, { surrogate });
-    b.policy.loadWeights(saved.policy);
-    b.algo.load(saved.algo);
-    b.env.load(saved.env);
-    for (let i = 0; i < 12; i++) {
-      assert.deepEqual(b.algo.iterate(), a.algo.iterate(), `${surrogate} step ${i}`);
-    }
-    for (const x of [a, b]) {
-      x.algo.dispose();
-      x.policy.dispose();
-    }
+    assertSnapshotContinues((seed) => build(seed, { surrogate }), {
+      seeds: [2, 99],
+      warmup: 50,
+      steps: 12,
+      label: surrogate,
+    });
   }
 });
 

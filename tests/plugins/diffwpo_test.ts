@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import {
   Adam,
   builtinRegistry,
-  decodeSnapshot,
   defaultsOf,
-  encodeSnapshot,
   resolveConfig,
   Rng,
   tf,
@@ -21,6 +19,7 @@ import {
   kernelKl,
   logRatioActionGrad,
 } from "../../plugins/diffwpo/mod.ts";
+import { assertSnapshotContinues } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -239,27 +238,7 @@ Deno.test("diffwpo trust region: repeated large actor steps on one batch stay ne
 });
 
 Deno.test("diffwpo: state()/load() through a snapshot continues exactly like the original", () => {
-  const a = build(5);
-  for (let i = 0; i < 50; i++) a.algo.iterate();
-  const saved = decodeSnapshot(encodeSnapshot({
-    algo: a.algo.state(),
-    policy: a.policy.weights(),
-    env: a.env.state(),
-  })) as { algo: unknown; policy: ReturnType<DiffusionPolicy["weights"]>; env: never };
-  const b = build(99);
-  b.policy.loadWeights(saved.policy);
-  b.algo.load(saved.algo);
-  b.env.load(saved.env);
-  for (let i = 0; i < 12; i++) {
-    assert.deepEqual(b.algo.iterate(), a.algo.iterate(), `step ${i}`);
-  }
-  const wa = a.policy.weights();
-  const wb = b.policy.weights();
-  for (const key of Object.keys(wa)) assert.deepEqual(wb[key].data, wa[key].data, key);
-  for (const x of [a, b]) {
-    x.algo.dispose();
-    x.policy.dispose();
-  }
+  assertSnapshotContinues((seed) => build(seed), { seeds: [5, 99], warmup: 50, steps: 12 });
 });
 
 Deno.test("diffwpo: updates report finite metrics; friction stays fixed while dt learns", () => {

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  decodeSnapshot,
-  defaultsOf,
-  encodeSnapshot,
-  Rng,
-  tf,
-  useBackend,
-  VecEnv,
-} from "../../core/mod.ts";
+import { defaultsOf, Rng, tf, useBackend, VecEnv } from "../../core/mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";
 import { Sac, SAC_SCHEMA, type SacParams } from "../../plugins/sac/mod.ts";
-import { assertGradientMatchesFiniteDifferences } from "../helpers.ts";
+import { assertGradientMatchesFiniteDifferences, assertSnapshotContinues } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -64,25 +56,9 @@ Deno.test("sac: no updates before learningStarts, then every step reports losses
 });
 
 Deno.test("sac: state()/load() through a snapshot continues exactly like the original", () => {
-  const a = build(2);
-  for (let i = 0; i < 120; i++) a.sac.iterate();
-  const saved = decodeSnapshot(encodeSnapshot({
-    algo: a.sac.state(),
-    policy: a.policy.weights(),
-    env: a.env.state(),
-  })) as { algo: unknown; policy: ReturnType<GaussianPolicy["weights"]>; env: never };
-  const b = build(77); // different seed: everything must come from the snapshot
-  b.policy.loadWeights(saved.policy);
-  b.sac.load(saved.algo);
-  b.env.load(saved.env);
-  for (let i = 0; i < 40; i++) {
-    assert.deepEqual(b.sac.iterate(), a.sac.iterate(), `step ${i}`);
-  }
-  const wa = a.policy.weights();
-  const wb = b.policy.weights();
-  for (const key of Object.keys(wa)) assert.deepEqual(wb[key].data, wa[key].data, key);
-  for (const x of [a, b]) {
-    x.sac.dispose();
-    x.policy.dispose();
-  }
+  // different seeds: everything must come from the snapshot
+  assertSnapshotContinues((seed) => {
+    const { env, policy, sac } = build(seed);
+    return { env, policy, algo: sac };
+  }, { seeds: [2, 77], warmup: 120, steps: 40 });
 });
