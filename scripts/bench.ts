@@ -8,6 +8,7 @@ import {
   loadRunPolicy,
   meanStd,
   type MetricsRow,
+  resolveConfig,
   Rng,
   RunStore,
 } from "../core/mod.ts";
@@ -106,6 +107,22 @@ const BENCHMARKS: Record<string, Benchmark> = {
     evalEvery: 20_000,
     bar: { kind: "mean", threshold: -400 },
   },
+  "wpo-pendulum": {
+    description: "WPO (Pendulum preset) on Pendulum-v1, 20k steps (bar: mean >= -400)",
+    algo: "wpo",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "diffwpo-pendulum": {
+    description: "DiffWPO (K=2, Pendulum preset) on Pendulum-v1, 20k steps (bar: mean >= -400)",
+    algo: "diffwpo",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "mean", threshold: -400 },
+  },
   "ppo-pendulum": {
     description: "PPO (Pendulum preset) on Pendulum-v1, 300k steps (bar: mean final eval >= -300)",
     algo: "ppo",
@@ -193,11 +210,12 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "ms per env step + update on Pendulum-v1: SAC, and DiffSAC (both surrogates) for K in 1, 2, 4, 8, 16",
     run: async () => {
-      const { timeUpdates } = await import("./update_timing.ts");
+      const { timeEnvSteps } = await import("./update_timing.ts");
       const registry = builtinRegistry();
       const common = { env: "Pendulum-v1", algoParams: { learningStarts: 300 } };
+      // one env copy, so one env step is one update
       const timing = (raw: Record<string, unknown>) =>
-        timeUpdates(registry, { ...common, ...raw }, { warmup: 300, iterations: 40 });
+        timeEnvSteps(registry, { ...common, ...raw }, { warmupSteps: 300, measureSteps: 40 });
       const sac = await timing({ algo: "sac" });
       const lines = [
         "## update-time: one env step + one update at Pendulum-v1 sizes (batch 256, 256x256 nets)",
@@ -217,6 +235,45 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
             `| DiffSAC | ${K} | ${surrogate} | ${ms.toFixed(1)} | ${(ms / sac).toFixed(2)} |`,
           );
         }
+      }
+      return lines.join("\n");
+    },
+  },
+  "step-time": {
+    description:
+      "wall-clock per 1k env steps on Pendulum-v1 with each algorithm's preset, once learning has started",
+    run: async () => {
+      const { timeEnvSteps } = await import("./update_timing.ts");
+      const registry = builtinRegistry();
+      const offPolicy = { warmupSteps: 300, measureSteps: 60 };
+      // whole rollouts: the PPO presets collect 4 x 1024 env steps per iteration
+      const onPolicy = { warmupSteps: 4096, measureSteps: 8192 };
+      const rows: [string, Record<string, unknown>, typeof offPolicy][] = [
+        ["sac", {}, offPolicy],
+        ["wpo", {}, offPolicy],
+        ["diffsac", {}, offPolicy],
+        ["diffwpo", {}, offPolicy],
+        ["ppo", {}, onPolicy],
+        ["diffppo", {}, onPolicy],
+        ["dppo", {}, onPolicy],
+      ];
+      const lines = [
+        "## step-time: Pendulum-v1, each algorithm's preset, backend wasm, one process",
+        "",
+        "| algorithm | K | s per 1k env steps | env steps per s |",
+        "| --- | --- | --- | --- |",
+      ];
+      for (const [algo, extra, window] of rows) {
+        const raw = { algo, env: "Pendulum-v1", ...extra };
+        const { config } = resolveConfig(raw, registry);
+        const K = (config.policyParams as { diffusionSteps?: number }).diffusionSteps ?? "-";
+        const offPolicyStart = { algoParams: { learningStarts: window.warmupSteps } };
+        const ms = await timeEnvSteps(
+          registry,
+          window === offPolicy ? { ...raw, ...offPolicyStart } : raw,
+          window,
+        );
+        lines.push(`| ${algo} | ${K} | ${ms.toFixed(2)} | ${(1000 / ms).toFixed(0)} |`);
       }
       return lines.join("\n");
     },

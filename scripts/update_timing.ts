@@ -1,24 +1,21 @@
 /**
- * Milliseconds per training iteration of an off-policy algorithm once learning has started,
- * measured in-process on a real env through the registry (the same objects the trainer
- * builds). Used by `deno task bench update-time`.
+ * Milliseconds per env step of any registered algorithm once learning has started, measured
+ * in-process on a real env through the registry (the same objects the trainer builds). Used by
+ * `deno task bench update-time` and `deno task bench step-time`.
  */
 import { type Registry, resolveConfig, Rng, useBackend, VecEnv } from "../core/mod.ts";
 
-/** One timed configuration. */
-export interface UpdateTiming {
-  label: string;
-  msPerUpdate: number;
-}
-
 /**
- * Builds `algo` on `env` with `learningStarts` warm-up steps taken, then times `iterations`
- * iterations (one env step plus one update each for the SAC family).
+ * Builds `algo` on `env` (its preset applies), iterates until `warmupSteps` env steps are taken
+ * plus one more iteration to warm up kernels, then returns the milliseconds per env step over
+ * at least `measureSteps` further env steps. An iteration is one env step plus one update for
+ * the SAC family and one whole rollout plus its update epochs for the PPO family, so
+ * `measureSteps` should cover whole rollouts there.
  */
-export async function timeUpdates(
+export async function timeEnvSteps(
   registry: Registry,
   raw: Record<string, unknown>,
-  options: { warmup: number; iterations: number },
+  options: { warmupSteps: number; measureSteps: number },
 ): Promise<number> {
   await useBackend("wasm");
   const { config, algorithm, policy } = resolveConfig(raw, registry);
@@ -37,14 +34,14 @@ export async function timeUpdates(
     policy: pol,
     params: config.algoParams,
     rng: new Rng(1),
-    totalSteps: options.warmup + options.iterations + 10,
+    totalSteps: options.warmupSteps + 2 * options.measureSteps + 10_000,
   });
-  // fill the buffer past learningStarts, then a few updates to warm up kernels
-  while (algo.envSteps < options.warmup) algo.iterate();
-  for (let i = 0; i < 3; i++) algo.iterate();
+  while (algo.envSteps < options.warmupSteps) algo.iterate();
+  algo.iterate();
+  const startSteps = algo.envSteps;
   const t0 = performance.now();
-  for (let i = 0; i < options.iterations; i++) algo.iterate();
-  const ms = (performance.now() - t0) / options.iterations;
+  while (algo.envSteps - startSteps < options.measureSteps) algo.iterate();
+  const ms = (performance.now() - t0) / (algo.envSteps - startSteps);
   algo.dispose();
   pol.dispose();
   return ms;

@@ -23,6 +23,8 @@ export const diffwpoAlgorithm = defineAlgorithm({
   policyKinds: ["diffusion"],
   policyParams: DIFFWPO_POLICY_DEFAULTS,
   defaultNumEnvs: 1,
+  // Pendulum's preset uses K = 2: the augmented critic trains each k on 1/K of every batch, and at
+  // K = 8 it had not learned within the 20k-step budget (BENCHMARKS.md)
   presets: { "Pendulum-v1": pendulum },
   create: (context) => new DiffWpo(context),
 });

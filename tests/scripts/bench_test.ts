@@ -55,3 +55,24 @@ Deno.test("bench: a tiny multimodality benchmark runs, summarises and measures m
   assert.equal(config.algoParams.batchSize, 16);
   Deno.removeSync(out, { recursive: true });
 });
+
+Deno.test("timeEnvSteps times whole iterations of off- and on-policy algorithms per env step", async () => {
+  const { timeEnvSteps } = await import("../../scripts/update_timing.ts");
+  const { builtinRegistry } = await import("../../plugins/builtin.ts");
+  const registry = builtinRegistry();
+  const sac = await timeEnvSteps(registry, {
+    algo: "sac",
+    env: "Pendulum-v1",
+    algoParams: { learningStarts: 20, batchSize: 8, criticHidden: [8] },
+    policyParams: { hidden: [8] },
+  }, { warmupSteps: 20, measureSteps: 5 });
+  // one PPO iteration is a whole rollout of 2 envs x 16 steps
+  const ppo = await timeEnvSteps(registry, {
+    algo: "ppo",
+    env: "Pendulum-v1",
+    numEnvs: 2,
+    algoParams: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 },
+    policyParams: { hidden: [8] },
+  }, { warmupSteps: 32, measureSteps: 40 });
+  for (const ms of [sac, ppo]) assert.ok(Number.isFinite(ms) && ms > 0, `ms per step ${ms}`);
+});
