@@ -245,17 +245,21 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     run: async () => {
       const { timeEnvSteps } = await import("./update_timing.ts");
       const registry = builtinRegistry();
-      const offPolicy = { warmupSteps: 300, measureSteps: 60 };
+      // off-policy: learning starts right after the warm-up (the presets wait 1000 steps)
+      const offPolicy = {
+        window: { warmupSteps: 300, measureSteps: 60 },
+        algoParams: { learningStarts: 300 },
+      };
       // whole rollouts: the PPO presets collect 4 x 1024 env steps per iteration
-      const onPolicy = { warmupSteps: 4096, measureSteps: 8192 };
-      const rows: [string, Record<string, unknown>, typeof offPolicy][] = [
-        ["sac", {}, offPolicy],
-        ["wpo", {}, offPolicy],
-        ["diffsac", {}, offPolicy],
-        ["diffwpo", {}, offPolicy],
-        ["ppo", {}, onPolicy],
-        ["diffppo", {}, onPolicy],
-        ["dppo", {}, onPolicy],
+      const onPolicy = { window: { warmupSteps: 4096, measureSteps: 8192 }, algoParams: {} };
+      const rows: [string, typeof offPolicy | typeof onPolicy][] = [
+        ["sac", offPolicy],
+        ["wpo", offPolicy],
+        ["diffsac", offPolicy],
+        ["diffwpo", offPolicy],
+        ["ppo", onPolicy],
+        ["diffppo", onPolicy],
+        ["dppo", onPolicy],
       ];
       const lines = [
         "## step-time: Pendulum-v1, each algorithm's preset, backend wasm, one process",
@@ -263,16 +267,11 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
         "| algorithm | K | s per 1k env steps | env steps per s |",
         "| --- | --- | --- | --- |",
       ];
-      for (const [algo, extra, window] of rows) {
-        const raw = { algo, env: "Pendulum-v1", ...extra };
+      for (const [algo, { window, algoParams }] of rows) {
+        const raw = { algo, env: "Pendulum-v1", algoParams };
         const { config } = resolveConfig(raw, registry);
         const K = (config.policyParams as { diffusionSteps?: number }).diffusionSteps ?? "-";
-        const offPolicyStart = { algoParams: { learningStarts: window.warmupSteps } };
-        const ms = await timeEnvSteps(
-          registry,
-          window === offPolicy ? { ...raw, ...offPolicyStart } : raw,
-          window,
-        );
+        const ms = await timeEnvSteps(registry, raw, window);
         lines.push(`| ${algo} | ${K} | ${ms.toFixed(2)} | ${(1000 / ms).toFixed(0)} |`);
       }
       return lines.join("\n");
