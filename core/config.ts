@@ -95,6 +95,16 @@ export interface ResolvedRun {
  * algorithm's preset for the env, validates every field, and checks that the env can be
  * built with its params and that the policy suits the algorithm.
  */
+/**
+ * Awaits the preparation of the env a raw config names (the default env when it names none),
+ * e.g. loading the MuJoCo engine; call it before {@link resolveConfig}. Names that are not
+ * registered are left for {@link resolveConfig} to report.
+ */
+export async function prepareConfigEnv(raw: RawConfig, registry: Registry): Promise<void> {
+  const env = typeof raw.env === "string" ? raw.env : RUN_SCHEMA.env.default;
+  if (registry.names().envs.includes(env)) await registry.prepareEnv(env);
+}
+
 export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
   checkRawConfig(raw, "config");
   const scalars: Record<string, unknown> = {};

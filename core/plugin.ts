@@ -82,6 +82,11 @@ export interface PolicyDefinition<S extends Schema = Schema> {
 export interface EnvDefinition {
   description: string;
   create: EnvFactory;
+  /**
+   * Loads what `create` needs and cannot load synchronously (e.g. a WebAssembly physics
+   * engine); awaited once through {@link Registry.prepareEnv} before the first `create`.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /** A bundle of envs, policies and algorithms. */
@@ -149,6 +154,12 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
     }
   };
   section("envs", { create: "function", description: "string" });
+  for (const [entry, def] of Object.entries((value.envs ?? {}) as Record<string, unknown>)) {
+    const prepare = (def as Record<string, unknown>).prepare;
+    if (prepare !== undefined && typeof prepare !== "function") {
+      throw new ConfigError(`${where}: envs.${entry}.prepare must be a function when given`);
+    }
+  }
   section("policies", {
     create: "function",
     kind: "string",
@@ -185,6 +196,7 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
 export class Registry {
   readonly plugins: Plugin[] = [];
   private readonly envs = new Map<string, { def: EnvDefinition; plugin: string }>();
+  private readonly prepared = new Map<string, Promise<void>>();
   private readonly policies = new Map<string, { def: PolicyDefinition; plugin: string }>();
   private readonly algorithms = new Map<string, { def: AlgorithmDefinition; plugin: string }>();
 
@@ -224,6 +236,22 @@ export class Registry {
   /** The env registered as `id`; unknown ids list the registered ones. */
   env(id: string): EnvDefinition {
     return lookup(this.envs, id, "env");
+  }
+
+  /**
+   * Runs the env's {@link EnvDefinition.prepare}, if it has one (once; later calls wait on the
+   * same promise). Entry points call this before building the env; unknown ids throw as
+   * {@link env} does.
+   */
+  async prepareEnv(id: string): Promise<void> {
+    const def = this.env(id);
+    if (!def.prepare) return;
+    let pending = this.prepared.get(id);
+    if (!pending) {
+      pending = def.prepare();
+      this.prepared.set(id, pending);
+    }
+    await pending;
   }
 
   /** The policy registered as `name`. */

@@ -9,10 +9,12 @@ import diffsac from "./diffsac/mod.ts";
 import diffppo from "./diffppo/mod.ts";
 import wpo from "./wpo/mod.ts";
 import diffwpo from "./diffwpo/mod.ts";
+import mujoco from "./mujoco/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
 export const BUILTIN_PLUGINS: Plugin[] = [
   classicControl,
+  mujoco,
   gaussianPolicy,
   diffusionPolicy,
   sac,

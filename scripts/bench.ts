@@ -3,19 +3,12 @@
  * benchmarks. Each runs real training runs (one process per seed, up to `--jobs` at a time)
  * through the same CLI users run, then summarises their evaluation curves and wall-clock.
  */
-import {
-  ConfigError,
-  loadRunPolicy,
-  meanStd,
-  type MetricsRow,
-  resolveConfig,
-  Rng,
-  RunStore,
-} from "../core/mod.ts";
-import { doubleWellModes } from "../envs/double_well.ts";
-import { type FlagSpec, formatReturn, parseFlags, registryWith, runMain, usage } from "./cli.ts";
+import { ConfigError, meanStd, type MetricsRow, resolveConfig, RunStore } from "../core/mod.ts";
+import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
+import { MODE_RADIUS, runDoubleWellModes, sampleRunActions, sharesNear } from "./policy_samples.ts";
 import { learningCurveSvg } from "./plot.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
+import { MUJOCO_ENV_IDS } from "../plugins/mujoco/mod.ts";
 
 interface Benchmark {
   description: string;
@@ -91,6 +84,22 @@ const BENCHMARKS: Record<string, Benchmark> = {
       return { passed, text: "every seed puts >= 25% of its samples in each mode" };
     },
   },
+  "sac-hopper": {
+    description: "SAC (CleanRL defaults) on Hopper-v4, 100k steps: where the curve is at 100k",
+    algo: "sac",
+    env: "Hopper-v4",
+    steps: 100_000,
+    evalEvery: 10_000,
+    bar: null,
+  },
+  "diffsac-hopper": {
+    description: "DiffSAC (K=8, chain) on Hopper-v4, 100k steps: where the curve is at 100k",
+    algo: "diffsac",
+    env: "Hopper-v4",
+    steps: 100_000,
+    evalEvery: 10_000,
+    bar: null,
+  },
   "diffppo-pendulum": {
     description: "DiffPPO (K=8, Pendulum preset) on Pendulum-v1, 300k steps (bar: mean >= -400)",
     algo: "diffppo",
@@ -133,32 +142,14 @@ const BENCHMARKS: Record<string, Benchmark> = {
   },
 };
 
-/** Radius around a mode within which a sampled action counts as "at" that mode. */
-const MODE_RADIUS = 0.2;
-
 /**
  * Samples 1,000 stochastic actions from a DoubleWell run's policy and reports the share within
  * {@link MODE_RADIUS} of each optimal mode.
  */
 export async function modeShares(runDir: string): Promise<Record<string, number>> {
-  const store = RunStore.open(runDir);
-  const registry = await registryWith((store.readConfig().plugins as string[]) ?? []);
-  const { policy } = loadRunPolicy(store, registry);
-  const n = 1000;
-  const actions = policy.act(new Float32Array(n).fill(1), {
-    deterministic: false,
-    rng: new Rng(12345),
-  });
-  policy.dispose();
-  const [plus, minus] = doubleWellModes();
-  const near = (m: [number, number]) => {
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      if (Math.hypot(actions[2 * i] - m[0], actions[2 * i + 1] - m[1]) < MODE_RADIUS) count++;
-    }
-    return count / n;
-  };
-  return { "mode+": near(plus), "mode-": near(minus) };
+  const samples = await sampleRunActions(runDir, { count: 1000, seed: 12345 });
+  const [plus, minus] = sharesNear(samples, runDoubleWellModes(samples.config), MODE_RADIUS);
+  return { "mode+": plus, "mode-": minus };
 }
 
 /**
@@ -274,6 +265,45 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
         const ms = await timeEnvSteps(registry, raw, window);
         lines.push(`| ${algo} | ${K} | ${ms.toFixed(2)} | ${(1000 / ms).toFixed(0)} |`);
       }
+      return lines.join("\n");
+    },
+  },
+  "mujoco-speed": {
+    description:
+      "every MuJoCo task: env steps/s through VecEnv beside a raw mj_step loop (bar: overhead <= 15%), zero-action and random returns",
+    run: async () => {
+      const { measureMujocoSpeed, baselineReturns } = await import("./mujoco_speed.ts");
+      const registry = builtinRegistry();
+      const lines = [
+        "## mujoco-speed: one core, one env copy, uniformly random actions (CPU time, best of 5 rounds)",
+        "",
+        "| task | VecEnv steps/s | raw mj_step loop steps/s | overhead | zero-action return | random return (mean ± std, length) |",
+        "| --- | --- | --- | --- | --- | --- |",
+      ];
+      let worst = 0;
+      for (const id of MUJOCO_ENV_IDS) {
+        const speed = await measureMujocoSpeed(registry, id, { steps: 5_000 });
+        worst = Math.max(worst, speed.overhead);
+        const zero = await baselineReturns(registry, id, { policy: "zero", episodes: 1, seed: 0 });
+        const random = await baselineReturns(registry, id, {
+          policy: "random",
+          episodes: 20,
+          seed: 0,
+        });
+        lines.push(
+          `| ${id} | ${speed.vecEnvStepsPerSecond.toFixed(0)} | ${
+            speed.rawStepsPerSecond.toFixed(0)
+          } | ${(100 * speed.overhead).toFixed(1)}% | ${
+            zero.mean.toFixed(1)
+          } (${zero.meanLength}) | ${random.mean.toFixed(1)} ± ${random.std.toFixed(1)} (${
+            random.meanLength.toFixed(0)
+          }) |`,
+        );
+      }
+      lines.push(
+        "",
+        `bar (overhead <= 15% on every task): ${worst <= 0.15 ? "PASSED" : "NOT MET"}`,
+      );
       return lines.join("\n");
     },
   },

@@ -6,7 +6,9 @@ import {
   ConfigError,
   loadPluginModule,
   type MetricsRow,
+  prepareConfigEnv,
   type Progress,
+  type RawConfig,
   type Registry,
 } from "../core/mod.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
@@ -94,6 +96,16 @@ export function usage(command: string, flags: Record<string, FlagSpec>): string 
 export async function registryWith(paths: string[]): Promise<Registry> {
   const registry = builtinRegistry();
   for (const path of paths) registry.register(await loadPluginModule(path), path);
+  return registry;
+}
+
+/**
+ * The registry a raw run config needs (built-ins plus its plugins), with the env it names
+ * prepared (e.g. the MuJoCo engine loaded) so that it can be built.
+ */
+export async function registryFor(raw: RawConfig): Promise<Registry> {
+  const registry = await registryWith((raw.plugins as string[] | undefined) ?? []);
+  await prepareConfigEnv(raw, registry);
   return registry;
 }
 

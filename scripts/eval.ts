@@ -20,7 +20,7 @@ import {
   RunStore,
   useBackend,
 } from "../core/mod.ts";
-import { type FlagSpec, parseFlags, registryWith, runMain, usage } from "./cli.ts";
+import { type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--episodes": { key: "episodes", kind: "int", help: "episodes to play (default 10)" },
@@ -202,7 +202,7 @@ await runMain(async () => {
   }
   const store = RunStore.open(args.positional[0], "RUN_DIR");
   const rawConfig = store.readConfig();
-  const registry = await registryWith((rawConfig.plugins as string[] | undefined) ?? []);
+  const registry = await registryFor(rawConfig);
   const backend = (args.values.backend as string | undefined) ??
     (rawConfig.backend as string | undefined) ?? "wasm";
   const stochastic = Boolean(args.values.stochastic);

@@ -11,7 +11,7 @@ import {
   useBackend,
   writeFileAtomicSync,
 } from "../core/mod.ts";
-import { type FlagSpec, parseFlags, registryWith, runMain, usage } from "./cli.ts";
+import { type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--out": {
@@ -64,7 +64,7 @@ await runMain(async () => {
     throw new ConfigError(`--out: folder '${parent}' does not exist`);
   }
   const rawConfig = store.readConfig();
-  const registry = await registryWith((rawConfig.plugins as string[] | undefined) ?? []);
+  const registry = await registryFor(rawConfig);
   // Export only reads the weights: the pure-JS backend is always available.
   await useBackend("cpu");
   const bytes = exportRunOnnx(store, registry, { deterministic });

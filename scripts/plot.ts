@@ -58,11 +58,18 @@ export async function learningCurveSvg(series: CurveSeries[], title: string): Pr
       },
     ],
   };
+  return await vegaLiteSvg(spec);
+}
+
+/** Renders a vega-lite spec to an SVG string (vega's headless renderer; no canvas needed). */
+export async function vegaLiteSvg(spec: Record<string, unknown>): Promise<string> {
   const compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
 }
 
 /** Writes `learning_curve.svg` into a run folder from its metrics. */

@@ -16,7 +16,7 @@ import {
   type FlagSpec,
   parseFlags,
   progressBar,
-  registryWith,
+  registryFor,
   rowLine,
   runMain,
   usage,
@@ -76,7 +76,7 @@ await runMain(async () => {
     }
     if (raw.plugins) raw.plugins = absolutePluginPaths(raw.plugins as string[]);
   }
-  const registry = await registryWith((raw.plugins as string[] | undefined) ?? []);
+  const registry = await registryFor(raw);
   const resolved = resolveConfig(raw, registry);
   const { config } = resolved;
   const backend = await useBackend(config.backend);

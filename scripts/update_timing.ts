@@ -3,7 +3,14 @@
  * in-process on a real env through the registry (the same objects the trainer builds). Used by
  * `deno task bench update-time` and `deno task bench step-time`.
  */
-import { type Registry, resolveConfig, Rng, useBackend, VecEnv } from "../core/mod.ts";
+import {
+  prepareConfigEnv,
+  type Registry,
+  resolveConfig,
+  Rng,
+  useBackend,
+  VecEnv,
+} from "../core/mod.ts";
 
 /**
  * Builds `algo` on `env` (its preset applies), iterates until `warmupSteps` env steps are taken
@@ -18,6 +25,7 @@ export async function timeEnvSteps(
   options: { warmupSteps: number; measureSteps: number },
 ): Promise<number> {
   await useBackend("wasm");
+  await prepareConfigEnv(raw, registry);
   const { config, algorithm, policy } = resolveConfig(raw, registry);
   const env = new VecEnv(
     () => registry.env(config.env).create(config.envParams),

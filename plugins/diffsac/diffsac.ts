@@ -14,11 +14,16 @@
  * through all K steps; target `r + gamma (min Q'(s', a'^0) - alpha sum_k l'_k)`.
  *
  * The temperature is learned toward `-targetEntropyScale * |A|` on the path estimate of the
- * entropy, `-sum_k l_k` (`-K l_k` for one sampled k).
+ * entropy, `-sum_k l_k` (`-K l_k` for one sampled k). With `squashEntropy` (chain surrogate)
+ * the estimate is of the env action's entropy: `-sum_k l_k + sum_d log(1 - tanh(a^0_d)^2)`,
+ * SAC's tanh correction. The latent's entropy grows without bound as tanh saturates, so on
+ * tasks whose reward scale is small against it the latent-entropy objective spreads the
+ * latents into saturation; the action's entropy is bounded by the Box.
  */
 import {
   type Algorithm,
   type AlgorithmContext,
+  ConfigError,
   type IterationResult,
   normalTensor,
   type Rng,
@@ -44,6 +49,12 @@ import { SAC_SCHEMA, SoftActorCriticParts, type SoftActorCriticState } from "../
 export const DIFFSAC_SCHEMA = {
   ...SAC_SCHEMA,
   surrogate: { type: "string", values: ["augmented", "chain"], default: "chain" },
+  squashEntropy: {
+    type: "boolean",
+    default: false,
+    doc: "chain surrogate: entropy of the env action tanh(a^0), not of the latent a^0 " +
+      "(adds SAC's tanh correction to the path estimate)",
+  },
   ...AUGMENTED_CRITIC_SCHEMA,
   augmentedGamma: {
     ...AUGMENTED_CRITIC_SCHEMA.augmentedGamma,
@@ -76,6 +87,12 @@ export class DiffSac implements Algorithm {
   /** Builds the DA-MDP over the env, the critics, the temperature and the replay buffer. */
   constructor(context: AlgorithmContext<DiffSacParams>) {
     const { env, params, rng } = context;
+    if (params.squashEntropy && params.surrogate !== "chain") {
+      throw new ConfigError(
+        "algoParams.squashEntropy: only the 'chain' surrogate supports it (surrogate is " +
+          `'${params.surrogate}')`,
+      );
+    }
     this.policy = context.policy as DiffusionPolicy;
     this.params = params;
     this.env = env;
@@ -132,10 +149,21 @@ export class DiffSac implements Algorithm {
     const q = this.parts.critics.min(tf.concat([obs, y], 1) as tf.Tensor2D, {
       weightGrads: false,
     });
+    const logRatio = this.chainLogRatio(chain.logRatioSum, y);
     return {
-      loss: tf.mean(tf.sub(tf.mul(alpha, chain.logRatioSum), q)) as tf.Scalar,
-      pathLogRatio: chain.logRatioSum,
+      loss: tf.mean(tf.sub(tf.mul(alpha, logRatio), q)) as tf.Scalar,
+      pathLogRatio: logRatio,
     };
+  }
+
+  /**
+   * The chain's `sum_k l_k`, minus `sum_d log(1 - y_d^2 + 1e-6)` for the squashed action `y`
+   * when `squashEntropy` is on (its negative then estimates the entropy of `y`, not of a^0).
+   */
+  chainLogRatio(logRatioSum: tf.Tensor1D, y: tf.Tensor2D): tf.Tensor1D {
+    if (!this.params.squashEntropy) return logRatioSum;
+    const logDet = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(y)), 1e-6)), 1);
+    return tf.sub(logRatioSum, logDet) as tf.Tensor1D;
   }
 
   private update(): Record<string, number> {
@@ -175,7 +203,7 @@ export class DiffSac implements Algorithm {
         const chain = policy.sampleChain(nextObs, nextNoise);
         const yNext = tf.clipByValue(tf.tanh(chain.latents[K]), -0.999, 0.999);
         const minQ = critics.min(tf.concat([nextObs, yNext], 1) as tf.Tensor2D, { target: true });
-        const soft = tf.sub(minQ, tf.mul(alpha, chain.logRatioSum));
+        const soft = tf.sub(minQ, tf.mul(alpha, this.chainLogRatio(chain.logRatioSum, yNext)));
         const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
         return tf.add(
           tf.tensor1d(batch.reward),

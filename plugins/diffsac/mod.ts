@@ -3,6 +3,7 @@ import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
 import { DiffSac, DIFFSAC_SCHEMA } from "./diffsac.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
+import hopper from "./presets/Hopper-v4.json" with { type: "json" };
 
 export { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "./diffsac.ts";
 
@@ -13,7 +14,8 @@ export const diffsacAlgorithm = defineAlgorithm({
   defaultPolicy: "diffusion",
   policyKinds: ["diffusion"],
   defaultNumEnvs: 1,
-  presets: { "Pendulum-v1": pendulum, "DoubleWell-v0": doubleWell },
+  // Hopper: SAC's CleanRL defaults (learningStarts 5000, 1M steps) with Pendulum's score network
+  presets: { "Pendulum-v1": pendulum, "DoubleWell-v0": doubleWell, "Hopper-v4": hopper },
   create: (context) => new DiffSac(context),
 });
 

@@ -3,6 +3,7 @@ import { checkPlugin, definePlugin, type Plugin, Registry } from "../../core/plu
 import { resolveConfig } from "../../core/config.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
+import { DoubleWell } from "../../envs/double_well.ts";
 import { throwsConfig } from "../helpers.ts";
 
 const envDef = { description: "an env", create: () => createPendulum({}) };
@@ -185,10 +186,20 @@ Deno.test({
   },
 });
 
-Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", () => {
+Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", async () => {
   const reg = builtinRegistry();
   const names = reg.names();
-  assert.deepEqual(names.envs, ["Pendulum-v1", "MountainCarContinuous-v0", "DoubleWell-v0"]);
+  assert.deepEqual(names.envs, [
+    "Pendulum-v1",
+    "MountainCarContinuous-v0",
+    "DoubleWell-v0",
+    "InvertedPendulum-v4",
+    "Hopper-v4",
+    "HalfCheetah-v4",
+    "Walker2d-v4",
+    "Ant-v4",
+    "Humanoid-v4",
+  ]);
   assert.deepEqual(names.policies, ["gaussian", "diffusion"]);
   assert.deepEqual(names.algorithms, [
     "sac",
@@ -201,6 +212,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
+    "mujoco",
     "gaussian-policy",
     "diffusion-policy",
     "sac",
@@ -214,8 +226,10 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   for (const id of names.envs) {
     const def = reg.env(id);
     assert.ok(def.description.length > 0);
+    await reg.prepareEnv(id);
     const env = def.create({});
     assert.equal(env.id, id);
+    env.close?.();
   }
   for (const a of names.algorithms) {
     const def = reg.algorithm(a);
@@ -225,4 +239,51 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", ()
   // Each call builds a fresh registry.
   assert.notEqual(builtinRegistry(), reg);
   throwsConfig(() => reg.register(reg.plugins[0]), "already registered");
+});
+
+Deno.test("Registry.prepareEnv runs an env's prepare once; plugins must give a function", async () => {
+  let calls = 0;
+  const reg = new Registry();
+  reg.register(definePlugin({
+    name: "lazy",
+    envs: {
+      "Lazy-v0": {
+        description: "needs set-up",
+        create: () => new DoubleWell(),
+        prepare: () => {
+          calls++;
+          return Promise.resolve();
+        },
+      },
+      "Eager-v0": { description: "no set-up", create: () => new DoubleWell() },
+    },
+  }));
+  await Promise.all([reg.prepareEnv("Lazy-v0"), reg.prepareEnv("Lazy-v0")]);
+  await reg.prepareEnv("Lazy-v0");
+  await reg.prepareEnv("Eager-v0");
+  assert.equal(calls, 1);
+  await assert.rejects(() => reg.prepareEnv("Nope-v0"), /Nope-v0/);
+  throwsConfig(
+    () =>
+      checkPlugin({
+        name: "bad",
+        envs: { "X-v0": { description: "x", create: () => null, prepare: 1 } },
+      }, "test"),
+    "envs.X-v0.prepare must be a function",
+  );
+});
+
+Deno.test("a MuJoCo env built before its engine is loaded names the fix", async () => {
+  // a fresh process: in this one the engine may already be loaded by other tests
+  const code = `import { Hopper } from "${
+    new URL("../../envs/mujoco/hopper.ts", import.meta.url).href
+  }";
+try { new Hopper(); console.log("built"); } catch (e) { console.log(String(e)); }`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.match(text, /Hopper-v4: the MuJoCo engine is not loaded yet; await registry\.prepareEnv/);
 });
