@@ -59,6 +59,37 @@ Deno.test("diffsac chain surrogate: actor-loss gradient through all K steps matc
   policy.dispose();
 });
 
+Deno.test("diffsac squashEntropy: the path estimate gains the tanh log-det; gradient still matches finite differences", () => {
+  const plain = build(0, { surrogate: "chain" });
+  const squashed = build(0, { surrogate: "chain", squashEntropy: true });
+  const obs = tf.tensor2d(OBS, [3, 3]);
+  const noise = tf.tensor3d(new Rng(4).fillNormal(new Float32Array(3 * 4)), [3, 4, 1]);
+  const chain = plain.policy.sampleChain(obs, noise);
+  const y = tf.clipByValue(tf.tanh(chain.latents[3]), -0.999, 0.999).dataSync();
+  const sum = chain.logRatioSum.dataSync();
+  const got = squashed.algo.chainActorLoss(obs, noise, 0.3).pathLogRatio.dataSync();
+  for (let i = 0; i < 3; i++) {
+    // -sum_k l_k estimates the latent's entropy; the action's adds E log(1 - tanh^2)
+    const expected = sum[i] - Math.log(1 - y[i] * y[i] + 1e-6);
+    assert.ok(Math.abs(got[i] - expected) < 1e-4, `sample ${i}: ${got[i]} vs ${expected}`);
+  }
+  const vars = squashed.policy.trainableVariables();
+  const n = vars.length;
+  assertGradientMatchesFiniteDifferences(
+    () => squashed.algo.chainActorLoss(obs, noise, 0.3).loss,
+    vars,
+    [[4, 3], [0, 2], [n - 2, 1], [n - 1, 0]],
+  );
+  assert.throws(
+    () => build(1, { surrogate: "augmented", squashEntropy: true }),
+    /algoParams\.squashEntropy: only the 'chain' surrogate/,
+  );
+  for (const { algo, policy } of [plain, squashed]) {
+    algo.dispose();
+    policy.dispose();
+  }
+});
+
 Deno.test("diffsac augmented surrogate: one-step actor-loss gradient matches finite differences", () => {
   const { algo, policy } = build(1, { surrogate: "augmented" });
   const obs = tf.tensor2d(OBS, [3, 3]);
