@@ -1,12 +1,23 @@
 /**
  * TensorFlow.js backend selection. A backend the user names is either used or refused with one
- * line saying why and how to get it; there is no silent fallback.
+ * line saying why and how to get it; there is no silent fallback. `auto` is the one name that
+ * chooses: the fastest backend this machine has.
  */
 import { tf } from "./tf.ts";
 import { ConfigError } from "./schema.ts";
+import {
+  blasInstallHint,
+  disableNativeMatMul,
+  enableNativeMatMul,
+  nativeMatMulEnabled,
+} from "./blas.ts";
 
-/** Backends `--backend` accepts. */
-export const BACKENDS = ["wasm", "cpu", "tensorflow", "webgpu"] as const;
+/**
+ * Backends `--backend` accepts. `wasm-blas` is the wasm backend with its matrix multiply done by
+ * a native OpenBLAS (see core/blas.ts); `auto` picks `tensorflow` when tfjs-node is installed,
+ * else `wasm-blas` when a BLAS library loads, else `wasm`.
+ */
+export const BACKENDS = ["wasm", "cpu", "tensorflow", "webgpu", "wasm-blas", "auto"] as const;
 /** One of {@link BACKENDS}. */
 export type BackendName = typeof BACKENDS[number];
 
@@ -35,16 +46,66 @@ function installedNativePackage(): string | null {
 }
 
 /**
- * Activates `name` as the TensorFlow.js backend and returns the backend actually running.
- * Throws {@link BackendUnavailableError} when it cannot be loaded.
+ * Activates `name` as the TensorFlow.js backend and returns the backend actually running, by
+ * its `--backend` name: `wasm-blas` for the wasm backend with the native matrix multiply, and
+ * for `auto` the one it chose. Throws {@link BackendUnavailableError} when it cannot be loaded.
  */
 export async function useBackend(name: BackendName): Promise<string> {
   if (!BACKENDS.includes(name)) {
     throw new ConfigError(`backend: unknown '${name}'; allowed: ${BACKENDS.join(", ")}`);
   }
-  if (tf.getBackend() === name || (name === "tensorflow" && tf.getBackend() === "tensorflow")) {
-    return tf.getBackend();
+  if (name === "auto") return await useAuto();
+  if (name === "wasm-blas") return await useWasmBlas();
+  const active = await activate(name);
+  // every other name means its own kernels: the wasm backend without the native matMul
+  disableNativeMatMul();
+  return active;
+}
+
+/** `tensorflow` when tfjs-node loads, else `wasm-blas` when a BLAS loads, else `wasm`. */
+async function useAuto(): Promise<string> {
+  if (installedNativePackage()) {
+    try {
+      return await useBackend("tensorflow");
+    } catch {
+      // installed but broken: the next best
+    }
   }
+  try {
+    return await useWasmBlas();
+  } catch {
+    return await useBackend("wasm");
+  }
+}
+
+async function useWasmBlas(): Promise<string> {
+  // the kernel is swapped before the backend switches, so a refusal leaves the current one
+  await import("@tensorflow/tfjs-backend-wasm");
+  const status = enableNativeMatMul();
+  if (!status.enabled) {
+    throw new BackendUnavailableError(
+      `backend 'wasm-blas': ${status.reason}; ${blasInstallHint()}, or use --backend wasm`,
+    );
+  }
+  try {
+    await activate("wasm");
+    probeBackend("wasm-blas");
+  } catch (e) {
+    disableNativeMatMul();
+    throw e;
+  }
+  return "wasm-blas";
+}
+
+/** Whether the running backend is the wasm one with the native matMul of core/blas.ts. */
+export function usingWasmBlas(): boolean {
+  return tf.getBackend() === "wasm" && nativeMatMulEnabled();
+}
+
+type TfBackend = Exclude<BackendName, "wasm-blas" | "auto">;
+
+async function activate(name: TfBackend): Promise<string> {
+  if (tf.getBackend() === name) return tf.getBackend();
   switch (name) {
     case "wasm":
       await import("@tensorflow/tfjs-backend-wasm");

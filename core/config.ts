@@ -15,7 +15,12 @@ export const RUN_SCHEMA = {
   steps: { type: "number", integer: true, min: 1, default: 20000, doc: "env steps to train" },
   seed: { type: "number", integer: true, min: 0, default: 0, doc: "seed of every generator" },
   numEnvs: { type: "number", integer: true, min: 1, default: 1, doc: "env copies" },
-  backend: { type: "string", values: BACKENDS, default: "wasm", doc: "TensorFlow.js backend" },
+  backend: {
+    type: "string",
+    values: BACKENDS,
+    default: "auto",
+    doc: "TensorFlow.js backend (auto: tensorflow, else wasm-blas, else wasm)",
+  },
   out: { type: "string", default: "runs", doc: "folder that receives the run folder" },
   name: { type: "string", default: "", doc: "run folder name (empty: generated)" },
   evalEvery: { type: "number", integer: true, min: 1, default: 5000, doc: "env steps" },

@@ -14,6 +14,7 @@ export * from "./nn.ts";
 export * from "./replay.ts";
 export * from "./critics.ts";
 export * from "./gae.ts";
+export * from "./blas.ts";
 export * from "./backend.ts";
 export * from "./config.ts";
 export * from "./serialize.ts";

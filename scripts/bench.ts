@@ -230,6 +230,14 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
       return lines.join("\n");
     },
   },
+  "update": {
+    description:
+      "CPU ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch when installed",
+    run: async () => {
+      const { updateTable } = await import("./update_timing.ts");
+      return await updateTable(builtinRegistry());
+    },
+  },
   "step-time": {
     description:
       "wall-clock per 1k env steps on Pendulum-v1 with each algorithm's preset, once learning has started",

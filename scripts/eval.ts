@@ -26,7 +26,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--episodes": { key: "episodes", kind: "int", help: "episodes to play (default 10)" },
   "--seed": { key: "seed", kind: "int", help: "env seed (default: the run's evaluation seed)" },
   "--stochastic": { key: "stochastic", kind: "boolean", help: "sample actions (default: mean)" },
-  "--backend": { key: "backend", kind: "string", help: "wasm | cpu | tensorflow | webgpu" },
+  "--backend": {
+    key: "backend",
+    kind: "string",
+    help: "auto | wasm-blas | wasm | cpu | tensorflow | webgpu (default auto)",
+  },
   "--onnx": {
     key: "onnx",
     kind: "boolean",
@@ -204,7 +208,7 @@ await runMain(async () => {
   const rawConfig = store.readConfig();
   const registry = await registryFor(rawConfig);
   const backend = (args.values.backend as string | undefined) ??
-    (rawConfig.backend as string | undefined) ?? "wasm";
+    (rawConfig.backend as string | undefined) ?? "auto";
   const stochastic = Boolean(args.values.stochastic);
   const common = { episodes, seed: args.values.seed as number | undefined, stochastic };
   const { result, envSteps, extra, label } = onnx

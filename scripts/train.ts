@@ -30,7 +30,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--steps": { key: "steps", kind: "int", help: "env steps to train" },
   "--seed": { key: "seed", kind: "int", help: "seed (default 0)" },
   "--num-envs": { key: "numEnvs", kind: "int", help: "parallel env copies" },
-  "--backend": { key: "backend", kind: "string", help: "wasm | cpu | tensorflow | webgpu" },
+  "--backend": {
+    key: "backend",
+    kind: "string",
+    help: "auto | wasm-blas | wasm | cpu | tensorflow | webgpu (default auto)",
+  },
   "--out": { key: "out", kind: "string", help: "parent folder of the run (default runs)" },
   "--name": { key: "name", kind: "string", help: "run folder name" },
   "--eval-every": { key: "evalEvery", kind: "int", help: "env steps between evaluations" },

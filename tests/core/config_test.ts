@@ -21,7 +21,7 @@ Deno.test("resolveConfig: ppo on Pendulum-v1 gets its preset over the schema def
   assert.equal(config.algoParams.clipCoef, 0.2, "schema default where the preset is silent");
   // Run-level schema defaults.
   assert.equal(config.seed, 0);
-  assert.equal(config.backend, "wasm");
+  assert.equal(config.backend, "auto");
   assert.equal(config.evalEvery, 5000);
   assert.deepEqual(config.plugins, []);
   assert.deepEqual(config.envParams, {});
