@@ -3,6 +3,7 @@
  * so the kernel path can change (fused ops, native BLAS) without touching any algorithm.
  */
 import { tf } from "./tf.ts";
+import { nativeMatMulEnabled } from "./blas.ts";
 import type { Rng } from "./rng.ts";
 import type { OnnxGraph } from "./onnx.ts";
 
@@ -37,9 +38,20 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
 }
 
 /**
- * `x @ w + b` with a hand-written gradient that transposes explicitly: the default matMul
- * gradient uses transposed-operand matMuls, which the wasm backend runs 7-14x slower. The bias
- * gradient is `ones @ dy`, which is about ten times faster there than `sum(dy, 0)`.
+ * Whether matMul with transposed operands is as fast as a plain one on the running backend:
+ * true everywhere but on tfjs-wasm's own kernel (7-14x slower there), which the native matMul
+ * of core/blas.ts replaces.
+ */
+function transposedMatMulIsFast(): boolean {
+  return tf.getBackend() !== "wasm" || nativeMatMulEnabled();
+}
+
+/**
+ * `x @ w + b` with a hand-written gradient. On tfjs-wasm's own matMul kernel it transposes
+ * explicitly, since the default matMul gradient's transposed-operand matMuls run 7-14x slower
+ * there; elsewhere it passes the transpose flags (an explicit transpose would be a wasted
+ * copy). The bias gradient is `ones @ dy`, which is about ten times faster there than
+ * `sum(dy, 0)`.
  *
  * With `weightGrads` false, the weight and bias gradients are returned as zeros without being
  * computed: a custom gradient cannot be lazy, so a network used only as a differentiable
@@ -55,12 +67,13 @@ function makeLinear(weightGrads: boolean) {
         value: tf.add(tf.matMul(x, w), b),
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
           const [xs, ws] = saved as tf.Tensor2D[];
-          const dx = tf.matMul(dy, tf.transpose(ws));
+          const flags = transposedMatMulIsFast();
+          const dx = flags ? tf.matMul(dy, ws, false, true) : tf.matMul(dy, tf.transpose(ws));
           if (!weightGrads) return [dx, tf.zerosLike(ws), tf.zeros([ws.shape[1]])];
           const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
           return [
             dx,
-            tf.matMul(tf.transpose(xs), dy),
+            flags ? tf.matMul(xs, dy, true, false) : tf.matMul(tf.transpose(xs), dy),
             tf.reshape(tf.matMul(ones, dy), [ws.shape[1]]),
           ];
         },
