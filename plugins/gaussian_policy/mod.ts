@@ -157,12 +157,13 @@ export class GaussianPolicy implements Policy, OnnxExportable {
   buildOnnx(graph: OnnxGraph, obs: string, noise: string | null): string {
     const out = this.net.buildOnnx(graph, this.obsNormalizer.buildOnnx(graph, obs));
     const A = this.actDim;
-    let mean = out;
+    const mean = this.logStdParam ? out : graph.columns(out, 0, A);
+    // a deterministic graph has no std at all (an unused initializer would only add weight)
+    if (!noise) return graph.squashToBox(mean, this.actionSpace);
     let logStd: string;
     if (this.logStdParam) {
       logStd = graph.constant(this.logStdParam.dataSync(), [1, A], "log_std");
     } else {
-      mean = graph.columns(out, 0, A);
       const { logStdMin: lo, logStdMax: hi } = this.params;
       const t = graph.op("Tanh", [graph.columns(out, A, 2 * A)]);
       logStd = graph.op("Add", [
@@ -170,9 +171,8 @@ export class GaussianPolicy implements Policy, OnnxExportable {
         graph.scalar(lo),
       ]);
     }
-    const u = noise
-      ? graph.op("Add", [mean, graph.op("Mul", [graph.op("Exp", [logStd]), graph.step(noise, 0)])])
-      : mean;
+    const std = graph.op("Exp", [logStd]);
+    const u = graph.op("Add", [mean, graph.op("Mul", [std, graph.step(noise, 0)])]);
     return graph.squashToBox(u, this.actionSpace);
   }
 
