@@ -46,8 +46,19 @@ function transposedMatMulIsFast(): boolean {
   return tf.getBackend() !== "wasm" || nativeMatMulEnabled();
 }
 
+/** `a @ b` with either operand transposed, as is fastest on the running backend. */
+function matMulT(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor2D {
+  if (transposedMatMulIsFast()) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
+
 /**
- * `x @ w + b` with a hand-written gradient. On tfjs-wasm's own matMul kernel it transposes
+ * `x @ w (+ b)` with a hand-written gradient. On tfjs-wasm's own matMul kernel it transposes
  * explicitly, since the default matMul gradient's transposed-operand matMuls run 7-14x slower
  * there; elsewhere it passes the transpose flags (an explicit transpose would be a wasted
  * copy). The bias gradient is `ones @ dy`, which is about ten times faster there than
@@ -58,31 +69,53 @@ function transposedMatMulIsFast(): boolean {
  * function of its input (a critic inside an actor loss) would otherwise pay for two matMuls
  * per layer that nobody reads.
  */
-function makeLinear(weightGrads: boolean) {
+function makeLinear(weightGrads: boolean, bias: boolean) {
+  const grads = (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]): tf.Tensor[] => {
+    const dx = matMulT(dy, ws, false, true);
+    const db = () =>
+      weightGrads
+        ? tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]) as tf.Tensor2D, dy), [ws.shape[1]])
+        : tf.zeros([ws.shape[1]]);
+    const dw = weightGrads ? matMulT(xs, dy, true, false) : tf.zerosLike(ws);
+    return bias ? [dx, dw, db()] : [dx, dw];
+  };
+  // tf.customGrad passes the inputs, then the save function
   return tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc): any => {
+    ((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [x, w, b] = args as tf.Tensor2D[];
       save([x, w]);
+      const xw = tf.matMul(x, w);
       return {
-        value: tf.add(tf.matMul(x, w), b),
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [xs, ws] = saved as tf.Tensor2D[];
-          const flags = transposedMatMulIsFast();
-          const dx = flags ? tf.matMul(dy, ws, false, true) : tf.matMul(dy, tf.transpose(ws));
-          if (!weightGrads) return [dx, tf.zerosLike(ws), tf.zeros([ws.shape[1]])];
-          const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
-          return [
-            dx,
-            flags ? tf.matMul(xs, dy, true, false) : tf.matMul(tf.transpose(xs), dy),
-            tf.reshape(tf.matMul(ones, dy), [ws.shape[1]]),
-          ];
-        },
+        value: bias ? tf.add(xw, b) : xw,
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => grads(dy, saved as tf.Tensor2D[]),
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (x: tf.Tensor, w: tf.Variable, b: tf.Variable) => tf.Tensor2D;
+  ) as unknown as (
+    ...inputs: tf.Tensor[]
+  ) => tf.Tensor2D;
 }
-const linear = makeLinear(true);
-const linearInputGradOnly = makeLinear(false);
+const LINEAR = {
+  bias: makeLinear(true, true),
+  biasInputGradOnly: makeLinear(false, true),
+  noBias: makeLinear(true, false),
+  noBiasInputGradOnly: makeLinear(false, false),
+};
+
+/**
+ * `x @ w + b` (no bias when `b` is null) for a `[batch, in]` input and `[in, out]` weight, with
+ * {@link Dense}'s gradient; `w` and `b` may be any tensors (a block of a layer's weight, a
+ * per-step bias row). `weightGrads: false` returns zeros for the gradients of `w` and `b`.
+ */
+export function linear(
+  x: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor | null,
+  weightGrads = true,
+): tf.Tensor2D {
+  if (b === null) return (weightGrads ? LINEAR.noBias : LINEAR.noBiasInputGradOnly)(x, w);
+  return (weightGrads ? LINEAR.bias : LINEAR.biasInputGradOnly)(x, w, b);
+}
 
 /** Weight initialisation schemes. */
 export type Init =
@@ -118,7 +151,7 @@ export class Dense {
    * gradients (they come back as zeros) when only the gradient with respect to x is wanted.
    */
   apply(x: tf.Tensor, weightGrads = true): tf.Tensor2D {
-    return (weightGrads ? linear : linearInputGradOnly)(x, this.w, this.b);
+    return linear(x, this.w, this.b, weightGrads);
   }
 
   /** The layer's variables. */
@@ -202,10 +235,14 @@ export class Mlp {
     }
   }
 
-  /** Forward pass on `[batch, inputs]`; see {@link Dense.apply} for `weightGrads`. */
-  apply(x: tf.Tensor, weightGrads = true): tf.Tensor2D {
+  /**
+   * Forward pass on `[batch, inputs]`; see {@link Dense.apply} for `weightGrads`. `fromLayer`
+   * skips leading layers: `x` is then the (activated) input of that layer, when the caller
+   * computed the first ones itself.
+   */
+  apply(x: tf.Tensor, weightGrads = true, fromLayer = 0): tf.Tensor2D {
     let h: tf.Tensor = x;
-    for (let i = 0; i < this.layers.length; i++) {
+    for (let i = fromLayer; i < this.layers.length; i++) {
       h = this.layers[i].apply(h, weightGrads);
       if (i < this.layers.length - 1) h = activate(h, this.activation);
     }

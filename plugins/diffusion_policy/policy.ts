@@ -13,11 +13,13 @@
  * `-sum_k l_k` estimates the entropy of `q(a^0|s)` up to the constant `H[p0]`.
  */
 import {
+  activate,
   ACTIVATIONS,
   type ActOptions,
   type Box,
   exportVariables,
   importVariables,
+  linear,
   Mlp,
   type NamedArrays,
   ObsNormalizer,
@@ -87,6 +89,11 @@ export interface ChainSample {
 }
 
 const LOG_4PI = Math.log(4 * Math.PI);
+
+/** The rows of a matrix, differentiably (tf.unstack's gradient fails on a single row). */
+function rowsOf(x: tf.Tensor2D): tf.Tensor1D[] {
+  return x.shape[0] === 1 ? [tf.reshape(x, [-1])] : tf.unstack(x) as tf.Tensor1D[];
+}
 
 /** The diffusion policy: controlled Langevin chain with a learned score network. */
 export class DiffusionPolicy implements Policy, OnnxExportable {
@@ -171,8 +178,36 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
   /** eta_k per sample and dim: `[batch, actDim]` for per-sample k (1..K). */
   eta(k: tf.Tensor1D): tf.Tensor2D {
     // a one-hot matMul rather than gather: gather's gradient has no wasm kernel
-    const dt = tf.matMul(this.stepOneHot(k), tf.reshape(tf.softplus(this.dtParam), [-1, 1]));
+    return tf.matMul(this.stepOneHot(k), this.etaTable());
+  }
+
+  /**
+   * The score network's first layer split by input block, `[a, s, emb] W_1 = a W_a + s W_s +
+   * emb W_e` (differentiable: one split, whose gradient is one concat).
+   */
+  private firstLayerBlocks(): { wA: tf.Tensor2D; wS: tf.Tensor2D; wE: tf.Tensor2D } {
+    const [wA, wS, wE] = tf.split(
+      this.scoreNet.layers[0].w,
+      [this.actDim, this.obsDim, this.params.timeHidden],
+      0,
+    ) as tf.Tensor2D[];
+    return { wA, wS, wE };
+  }
+
+  /** eta_k for k = 1..K, one row per k: `[K, actDim]`. */
+  private etaTable(): tf.Tensor2D {
+    const dt = tf.reshape(tf.softplus(this.dtParam), [-1, 1]);
     return tf.div(dt, tf.softplus(this.frictionParam)) as tf.Tensor2D;
+  }
+
+  /**
+   * The time embedding's contribution to the score network's first layer with its bias,
+   * `emb(k) W_e + b_1` for k = 1..K, one row per k (`[K, H]`; `wE` is the first layer's time
+   * block): computed for the K steps instead of for every sample.
+   */
+  private timeOffsets(wE: tf.Tensor2D): tf.Tensor2D {
+    const ks = tf.range(1, this.steps + 1, 1, "int32") as tf.Tensor1D;
+    return tf.add(linear(this.timeEmbedding(ks), wE, null), this.scoreNet.layers[0].b);
   }
 
   /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */
@@ -180,8 +215,24 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     mean: tf.Tensor2D;
     eta: tf.Tensor2D;
   } {
-    const eta = this.eta(k);
-    const f = this.scoreNet.apply(tf.concat([a, obs, this.timeEmbedding(k)], 1));
+    const { wA, wS, wE } = this.firstLayerBlocks();
+    const oneHot = this.stepOneHot(k);
+    const h1 = tf.add(
+      linear(a, wA, null),
+      tf.add(linear(obs, wS, null), tf.matMul(oneHot, this.timeOffsets(wE))),
+    ) as tf.Tensor2D;
+    return this.meanFrom(a, h1, tf.matMul(oneHot, this.etaTable()));
+  }
+
+  /**
+   * The denoising mean `a + eta (-a / sigma0^2 + f)` given the score network's first-layer
+   * pre-activation `h1` at `(a, s, k)`.
+   */
+  private meanFrom(a: tf.Tensor2D, h1: tf.Tensor2D, eta: tf.Tensor2D): {
+    mean: tf.Tensor2D;
+    eta: tf.Tensor2D;
+  } {
+    const f = this.scoreNet.apply(activate(h1, this.scoreNet.activation), true, 1);
     const drift = tf.add(tf.mul(a, -1 / (this.sigma0 * this.sigma0)), f);
     return { mean: tf.add(a, tf.mul(eta, drift)) as tf.Tensor2D, eta };
   }
@@ -217,6 +268,16 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
    */
   denoise(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D, noise: tf.Tensor2D): DenoiseStep {
     const { mean, eta } = this.denoiseMean(obs, a, k);
+    return this.stepFrom(a, mean, eta, noise);
+  }
+
+  /** The reparameterised step from a^k given the kernel's mean and eta, with l_k. */
+  private stepFrom(
+    a: tf.Tensor2D,
+    mean: tf.Tensor2D,
+    eta: tf.Tensor2D,
+    noise: tf.Tensor2D,
+  ): DenoiseStep {
     const next = tf.add(mean, tf.mul(tf.sqrt(tf.mul(2, eta)), noise)) as tf.Tensor2D;
     const logQ = DiffusionPolicy.logNormal(next, mean, eta);
     return { next, logQ, logRatio: tf.sub(logQ, this.logNoising(a, next, eta)) as tf.Tensor1D };
@@ -231,16 +292,22 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     const batch = obs.shape[0];
     const K = this.steps;
     const slots = tf.unstack(noise, 1) as tf.Tensor2D[];
+    // the same step as denoise(), with what does not change along the chain computed once:
+    // the observation's block of the first layer, and the per-k rows (one k for the batch)
+    const { wA, wS, wE } = this.firstLayerBlocks();
+    const obsPart = linear(obs, wS, null);
+    const offsets = rowsOf(this.timeOffsets(wE));
+    const etas = rowsOf(this.etaTable());
+    const ones = tf.ones([batch, 1]);
     let a = tf.mul(slots[0], this.sigma0) as tf.Tensor2D;
     const latents = [a];
     const logRatios: tf.Tensor1D[] = [];
     for (let k = K; k >= 1; k--) {
-      const step = this.denoise(
-        obs,
-        a,
-        tf.fill([batch], k, "int32") as tf.Tensor1D,
-        slots[K - k + 1],
-      );
+      const h1 = tf.add(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
+      // eta_k on every row as ones @ eta_k: broadcastTo's gradient is one slice and add per row
+      const eta = linear(ones, tf.reshape(etas[k - 1], [1, -1]), null);
+      const { mean } = this.meanFrom(a, h1, eta);
+      const step = this.stepFrom(a, mean, eta, slots[K - k + 1]);
       a = step.next;
       latents.push(a);
       logRatios.push(step.logRatio);
@@ -317,14 +384,9 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     const x = this.obsNormalizer.buildOnnx(graph, obs);
     const sPart = graph.op("MatMul", [x, graph.constant(rows(A, S), [S, H], "w_s")]);
     const { emb, eta } = tf.tidy(() => {
-      const k = tf.tensor1d(Array.from({ length: K }, (_, i) => i + 1), "int32");
       return {
-        // emb(k) W_e + b_1 for k = 1..K: [K, H]
-        emb: tf.add(
-          tf.matMul(this.timeEmbedding(k), first.w.slice([A + S, 0], [-1, H])),
-          first.b,
-        ).dataSync() as Float32Array,
-        eta: this.eta(k).dataSync() as Float32Array, // [K, A]
+        emb: this.timeOffsets(this.firstLayerBlocks().wE).dataSync() as Float32Array, // [K, H]
+        eta: this.etaTable().dataSync() as Float32Array, // [K, A]
       };
     });
     const invVar = 1 / (this.sigma0 * this.sigma0);

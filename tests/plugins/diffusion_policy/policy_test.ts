@@ -444,6 +444,37 @@ Deno.test("diffusion policy: chain log-ratio gradient matches finite differences
   p.dispose();
 });
 
+for (const K of [1, 3]) {
+  Deno.test(`diffusion policy: gradients reach every block of the score network's first layer (K = ${K})`, () => {
+    // the chain and denoise() split the first layer's weight by input block [a, s, emb]
+    const p = perturbedPolicy({ diffusionSteps: K, activation: "tanh" }, 8);
+    const rng = new Rng(43);
+    const B = 3;
+    const obs = tf.tensor2d(new Float32Array(B * OBS_DIM).map(() => rng.normal()), [B, OBS_DIM]);
+    const noise = tf.tensor3d(p.chainNoise(B, rng), [B, K + 1, ACT_DIM]);
+    const vars = p.trainableVariables();
+    const H = 16;
+    // rows 0..1 multiply a^k, rows 2..4 s, rows 5.. the time embedding
+    const firstLayer: [number, number][] = [[0, 1 * H + 4], [0, 3 * H + 2], [0, 10 * H + 7]];
+    const chainLoss = () =>
+      tf.add(
+        tf.mean(p.sampleChain(obs, noise).logRatioSum),
+        tf.mean(tf.sum(tf.square(p.sampleChain(obs, noise).latents[K]), 1)),
+      ) as tf.Scalar;
+    assertGradientMatchesFiniteDifferences(chainLoss, vars, [...firstLayer, [1, 5]]);
+    const a = tf.tensor2d(new Float32Array(B * ACT_DIM).map(() => rng.normal()), [B, ACT_DIM]);
+    const k = tf.tensor1d([K, 1, K], "int32");
+    const stepNoise = tf.tensor2d(new Float32Array(B * ACT_DIM).map(() => rng.normal()), [
+      B,
+      ACT_DIM,
+    ]);
+    const stepLoss = () => tf.mean(p.denoise(obs, a, k, stepNoise).logRatio) as tf.Scalar;
+    assertGradientMatchesFiniteDifferences(stepLoss, vars, [...firstLayer, [1, 5]]);
+    tf.dispose([obs, noise, a, k, stepNoise]);
+    p.dispose();
+  });
+}
+
 Deno.test("diffusion policy: denoise log-ratio gradient with mixed k matches finite differences", () => {
   const p = perturbedPolicy({ activation: "tanh" }, 6);
   const rng = new Rng(42);
