@@ -3,13 +3,13 @@
  * with Polyak-averaged targets, and a temperature learned toward a target entropy.
  */
 import {
+  activate,
   type Activation,
   Adam,
-  copyVariables,
-  exportVariables,
-  importVariables,
   Mlp,
+  type NamedArrays,
   polyakUpdate,
+  stackedLinear,
 } from "./nn.ts";
 import type { Rng } from "./rng.ts";
 import { tf } from "./tf.ts";
@@ -21,29 +21,122 @@ export interface TwinQOptions {
   lr: number;
 }
 
-/** Two Q networks over the same input, their targets, and one Adam over both. */
+/**
+ * Two MLPs of one shape held as one: each layer's weights stacked to `[2, in, out]` (bias
+ * `[2, 1, out]`), so a layer of both is one batched matMul and each activation, gradient and
+ * optimiser step one kernel for the pair.
+ */
+class MlpPair {
+  /** Per layer: stacked weight, then stacked bias. */
+  readonly weights: tf.Variable[];
+  readonly biases: tf.Variable[];
+  readonly activation: Activation;
+
+  /** Stacks the layers of two MLPs of one shape (their variables are left as they are). */
+  constructor(a: Mlp, b: Mlp) {
+    this.activation = a.activation;
+    this.weights = a.layers.map((l, i) => tf.variable(tf.stack([l.w, b.layers[i].w])));
+    this.biases = a.layers.map((l, i) =>
+      tf.variable(tf.reshape(tf.stack([l.b, b.layers[i].b]), [2, 1, l.outputs]))
+    );
+  }
+
+  /**
+   * Both networks on one shared `[batch, in]` input: `[2, batch]` (one output each).
+   * `weightGrads`/`inputGrad` as {@link stackedLinear}'s, `inputGrad` for the first layer.
+   */
+  apply(x: tf.Tensor2D, weightGrads: boolean, inputGrad: boolean): tf.Tensor2D {
+    let h: tf.Tensor = x;
+    const last = this.weights.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const w = this.weights[i] as tf.Tensor3D;
+      const b = this.biases[i] as tf.Tensor3D;
+      h = stackedLinear(h, w, b, { weightGrads, inputGrad: i > 0 || inputGrad });
+      if (i < last) h = activate(h, this.activation);
+    }
+    return tf.reshape(h, [2, x.shape[0]]);
+  }
+
+  /** Layer by layer: weight, then bias. */
+  variables(): tf.Variable[] {
+    return this.weights.flatMap((w, i) => [w, this.biases[i]]);
+  }
+
+  /** The shape of one network's own copy of stacked variable `i` (weight `[in, out]`, bias `[out]`). */
+  static ownShape(stacked: tf.Variable[], i: number): number[] {
+    const shape = stacked[i].shape.slice(1);
+    return i % 2 === 1 ? shape.slice(1) : shape;
+  }
+
+  /**
+   * The variables split into the two networks' own arrays, in {@link Mlp.variables}' order
+   * (first network's, then the second's), with their unstacked shapes.
+   */
+  static unstack(
+    stacked: tf.Variable[],
+    data: Float32Array[],
+  ): { shape: number[]; data: Float32Array }[] {
+    const halves = [0, 1].map((k) =>
+      stacked.map((_, i) => {
+        const n = data[i].length / 2;
+        return { shape: MlpPair.ownShape(stacked, i), data: data[i].slice(k * n, (k + 1) * n) };
+      })
+    );
+    return [...halves[0], ...halves[1]];
+  }
+
+  /** The inverse of {@link MlpPair.unstack}: per stacked variable, both halves joined. */
+  static restack(stacked: tf.Variable[], arrays: Float32Array[]): Float32Array[] {
+    if (arrays.length !== 2 * stacked.length) {
+      throw new Error(`critic state has ${arrays.length} arrays, expected ${2 * stacked.length}`);
+    }
+    return stacked.map((x, i) => {
+      const joined = new Float32Array(x.size);
+      const first = arrays[i];
+      const second = arrays[stacked.length + i];
+      if (first.length !== x.size / 2 || second.length !== x.size / 2) {
+        throw new Error(
+          `critic state: array ${i} has ${first.length} values, expected ${x.size / 2}`,
+        );
+      }
+      joined.set(first);
+      joined.set(second, first.length);
+      return joined;
+    });
+  }
+}
+
+/**
+ * Two Q networks over the same input, their targets, and one Adam over both. The pair is
+ * computed as one (see {@link MlpPair}); checkpoints keep the layout of two separate networks
+ * (`critics/i`: Q1's variables, Q2's, Q1 target's, Q2 target's; optimiser moments Q1's then
+ * Q2's).
+ */
 export class TwinQ {
-  readonly q1: Mlp;
-  readonly q2: Mlp;
-  readonly q1Target: Mlp;
-  readonly q2Target: Mlp;
+  private readonly online: MlpPair;
+  private readonly targets: MlpPair;
   readonly optimizer: Adam;
 
   /** Builds the networks (`inputs -> hidden -> 1`) and copies them into the targets. */
   constructor(inputs: number, rng: Rng, options: TwinQOptions) {
+    // four networks drawn in turn, as when each was its own (the targets' draws are discarded)
     const make = () =>
       new Mlp(inputs, 1, rng, { hidden: [...options.hidden], activation: options.activation });
-    this.q1 = make();
-    this.q2 = make();
-    this.q1Target = make();
-    this.q2Target = make();
-    copyVariables(this.q1Target.variables(), this.q1.variables());
-    copyVariables(this.q2Target.variables(), this.q2.variables());
-    this.optimizer = new Adam([...this.q1.variables(), ...this.q2.variables()], { lr: options.lr });
+    const nets = [make(), make(), make(), make()];
+    this.online = new MlpPair(nets[0], nets[1]);
+    this.targets = new MlpPair(nets[0], nets[1]);
+    for (const net of nets) for (const v of net.variables()) v.dispose();
+    this.optimizer = new Adam(this.online.variables(), { lr: options.lr });
   }
 
-  private static value(net: Mlp, input: tf.Tensor2D, weightGrads: boolean): tf.Tensor1D {
-    return tf.squeeze(net.apply(input, weightGrads), [1]) as tf.Tensor1D;
+  /** Q1 and Q2 of `input` as `[2, batch]`. */
+  private values(
+    input: tf.Tensor2D,
+    target: boolean,
+    weightGrads: boolean,
+    inputGrad: boolean,
+  ): tf.Tensor2D {
+    return (target ? this.targets : this.online).apply(input, weightGrads, inputGrad);
   }
 
   /**
@@ -51,50 +144,75 @@ export class TwinQ {
    * the gradient with respect to the input is wanted (inside an actor loss).
    */
   min(input: tf.Tensor2D, options: { target?: boolean; weightGrads?: boolean } = {}): tf.Tensor1D {
-    const [a, b] = options.target ? [this.q1Target, this.q2Target] : [this.q1, this.q2];
-    const weightGrads = options.weightGrads ?? true;
-    return tf.minimum(
-      TwinQ.value(a, input, weightGrads),
-      TwinQ.value(b, input, weightGrads),
-    ) as tf.Tensor1D;
+    const q = this.values(input, options.target ?? false, options.weightGrads ?? true, true);
+    const [a, b] = tf.unstack(q);
+    return tf.minimum(a, b) as tf.Tensor1D;
   }
 
   /** One Adam step on `mse(Q1, y) + mse(Q2, y)`; returns the loss. */
   fit(input: tf.Tensor2D, target: tf.Tensor1D): number {
     return this.optimizer.minimize(() => {
-      const l1 = tf.mean(tf.square(tf.sub(TwinQ.value(this.q1, input, true), target)));
-      const l2 = tf.mean(tf.square(tf.sub(TwinQ.value(this.q2, input, true), target)));
-      return tf.add(l1, l2) as tf.Scalar;
+      const q = this.values(input, false, true, false);
+      return tf.sum(tf.mean(tf.square(tf.sub(q, target)), 1)) as tf.Scalar;
     });
   }
 
   /** Polyak-averages the targets toward the online networks. */
   updateTargets(tau: number): void {
-    polyakUpdate(this.q1Target.variables(), this.q1.variables(), tau);
-    polyakUpdate(this.q2Target.variables(), this.q2.variables(), tau);
-  }
-
-  private variables(): tf.Variable[] {
-    return [this.q1, this.q2, this.q1Target, this.q2Target].flatMap((n) => n.variables());
+    polyakUpdate(this.targets.variables(), this.online.variables(), tau);
   }
 
   /** Networks and optimiser state. */
-  state(): { weights: ReturnType<typeof exportVariables>; optimizer: ReturnType<Adam["state"]> } {
-    return {
-      weights: exportVariables("critics", this.variables()),
-      optimizer: this.optimizer.state(),
-    };
+  state(): { weights: NamedArrays; optimizer: ReturnType<Adam["state"]> } {
+    const weights: NamedArrays = {};
+    const arrays = [this.online, this.targets].flatMap((pair) => {
+      const vars = pair.variables();
+      return MlpPair.unstack(vars, vars.map((v) => v.dataSync() as Float32Array));
+    });
+    arrays.forEach((a, i) => weights[`critics/${i}`] = a);
+    const vars = this.online.variables();
+    const opt = this.optimizer.state();
+    const split = (moments: Float32Array[]) => MlpPair.unstack(vars, moments).map((a) => a.data);
+    return { weights, optimizer: { ...opt, m: split(opt.m), v: split(opt.v) } };
   }
 
   /** Restores {@link TwinQ.state}'s output. */
   load(state: ReturnType<TwinQ["state"]>): void {
-    importVariables("critics", this.variables(), state.weights);
-    this.optimizer.load(state.optimizer);
+    const pairs = [this.online, this.targets];
+    const perPair = 2 * this.online.variables().length;
+    pairs.forEach((pair, p) => {
+      const vars = pair.variables();
+      const arrays = Array.from({ length: perPair }, (_, j) => {
+        const name = `critics/${p * perPair + j}`;
+        const entry = state.weights[name];
+        if (!entry) throw new Error(`weights: missing '${name}'`);
+        const expected = MlpPair.ownShape(vars, j % vars.length);
+        if (entry.shape.join("x") !== expected.join("x")) {
+          throw new Error(`weights: '${name}' has shape [${entry.shape}], expected [${expected}]`);
+        }
+        return Float32Array.from(entry.data);
+      });
+      tf.tidy(() =>
+        MlpPair.restack(vars, arrays).forEach((data, i) =>
+          vars[i].assign(tf.tensor(data, vars[i].shape))
+        )
+      );
+    });
+    const vars = this.online.variables();
+    const opt = state.optimizer;
+    if (opt.m.length !== 2 * vars.length) {
+      throw new Error(`optimizer state has ${opt.m.length} slots, expected ${2 * vars.length}`);
+    }
+    this.optimizer.load({
+      ...opt,
+      m: MlpPair.restack(vars, opt.m),
+      v: MlpPair.restack(vars, opt.v),
+    });
   }
 
   /** Frees tensors. */
   dispose(): void {
-    for (const v of this.variables()) v.dispose();
+    for (const v of [...this.online.variables(), ...this.targets.variables()]) v.dispose();
     this.optimizer.dispose();
   }
 }

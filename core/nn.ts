@@ -84,11 +84,16 @@ function makeLinear(weightGrads: boolean, bias: boolean) {
     ((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [x, w, b] = args as tf.Tensor2D[];
-      save([x, w]);
+      // A variable outlives the backward pass and keeps its value until the optimiser step
+      // that follows it, so it is read there directly: saving it would copy the whole weight
+      // (the engine clones what is saved) on every forward pass under a gradient tape.
+      const wIsVariable = w instanceof tf.Variable;
+      save(wIsVariable ? [x] : [x, w]);
       const xw = tf.matMul(x, w);
       return {
         value: bias ? tf.add(xw, b) : xw,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => grads(dy, saved as tf.Tensor2D[]),
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+          grads(dy, [saved[0], wIsVariable ? w : saved[1]] as tf.Tensor2D[]),
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0],
   ) as unknown as (
@@ -115,6 +120,88 @@ export function linear(
 ): tf.Tensor2D {
   if (b === null) return (weightGrads ? LINEAR.noBias : LINEAR.noBiasInputGradOnly)(x, w);
   return (weightGrads ? LINEAR.bias : LINEAR.biasInputGradOnly)(x, w, b);
+}
+
+/**
+ * `a @ b` over a stack (rank 3, one operand may be a shared rank-2 matrix), either operand's
+ * matrices transposed. On tfjs-wasm's own kernel, which is ~25x slower on a batch than on its
+ * matrices one by one, the stack is split into 2-D products.
+ */
+function batchedMatMul(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor {
+  if (tf.getBackend() !== "wasm" || nativeMatMulEnabled()) {
+    return tf.matMul(a, b, transposeA, transposeB);
+  }
+  const as = a.rank === 3 ? tf.unstack(a) : null;
+  const bs = b.rank === 3 ? tf.unstack(b) : null;
+  const n = (as ?? bs)!.length;
+  const products = Array.from({ length: n }, (_, k) =>
+    matMulT(
+      (as ? as[k] : a) as tf.Tensor2D,
+      (bs ? bs[k] : b) as tf.Tensor2D,
+      transposeA,
+      transposeB,
+    ));
+  return tf.stack(products);
+}
+
+function makeStackedLinear(weightGrads: boolean, inputGrad: boolean) {
+  const grads = (dy: tf.Tensor3D, x: tf.Tensor, w: tf.Tensor3D): tf.Tensor[] => {
+    const [n, batch] = dy.shape;
+    let dx: tf.Tensor;
+    if (!inputGrad) dx = tf.zerosLike(x);
+    else {
+      dx = batchedMatMul(dy, w, false, true);
+      // a shared input gets the sum over the stack: `ones @ dx`, one matMul
+      if (x.rank === 2) {
+        const flat = tf.reshape(dx, [n, batch * w.shape[1]]) as tf.Tensor2D;
+        dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
+      }
+    }
+    if (!weightGrads) return [dx, tf.zerosLike(w), tf.zeros([n, 1, w.shape[2]])];
+    const dw = batchedMatMul(x, dy, true, false);
+    const db = batchedMatMul(tf.ones([1, batch]), dy);
+    return [dx, dw, db];
+  };
+  return tf.customGrad(
+    ((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [x, w, b] = args as tf.Tensor[];
+      const wIsVariable = w instanceof tf.Variable;
+      save(wIsVariable ? [x] : [x, w]);
+      return {
+        value: tf.add(batchedMatMul(x, w), b),
+        gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>
+          grads(dy, saved[0], (wIsVariable ? w : saved[1]) as tf.Tensor3D),
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
+  ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor3D;
+}
+const STACKED_LINEAR = [false, true].map((weightGrads) =>
+  [false, true].map((inputGrad) => makeStackedLinear(weightGrads, inputGrad))
+);
+
+/**
+ * `n` dense layers of one shape as one batched product: `x @ w[i] + b[i]` for a `[n, in, out]`
+ * weight and `[n, 1, out]` bias, on a `[n, batch, in]` input or on one `[batch, in]` input
+ * that all of them share (whose gradient is then the sum over the stack). Returns
+ * `[n, batch, out]`. `weightGrads: false` returns zeros for the gradients of `w` and `b`,
+ * `inputGrad: false` zeros for that of `x` (when `x` is a constant, its gradient is a wasted
+ * matMul).
+ */
+export function stackedLinear(
+  x: tf.Tensor,
+  w: tf.Tensor3D,
+  b: tf.Tensor3D,
+  options: { weightGrads?: boolean; inputGrad?: boolean } = {},
+): tf.Tensor3D {
+  const weightGrads = options.weightGrads ?? true;
+  const inputGrad = options.inputGrad ?? true;
+  return STACKED_LINEAR[Number(weightGrads)][Number(inputGrad)](x, w, b);
 }
 
 /** Weight initialisation schemes. */
@@ -312,6 +399,89 @@ export function normalTensor(rng: Rng, shape: number[]): tf.Tensor {
   return tf.tensor(rng.fillNormal(new Float32Array(size)), shape);
 }
 
+// tfjs-backend-wasm internals the fused Adam step reads: the tensor table and the heap.
+interface WasmHeap {
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
+  wasm: { HEAPU8: Uint8Array };
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+}
+
+/** The wasm backend's heap when it is the running backend, else null. */
+function wasmHeap(): WasmHeap | null {
+  return tf.getBackend() === "wasm" ? tf.backend() as unknown as WasmHeap : null;
+}
+
+/**
+ * The largest variable (in elements) that {@link fusedAdamStep} updates: the kernels' fixed cost
+ * (a dozen calls) dominates below it, their vectorised loops above it.
+ */
+const FUSED_ADAM_MAX_SIZE = 1 << 15;
+
+/** The constants of one Adam step, as {@link Adam.applyGradients} computes them. */
+interface AdamConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  bias2: number;
+  /** Gradient scale (norm clipping), 1 when off. */
+  scale: number;
+}
+
+/**
+ * One Adam step for one variable in a single pass over the wasm heap, in place of the dozen
+ * elementwise kernels (each with its own output allocation and engine bookkeeping) of the
+ * tensor form. Every float32 operation of the tensor form is reproduced in the same order
+ * with `Math.fround` (a float64 +, -, *, / or sqrt of float32 operands, rounded once to
+ * float32, is the float32 result), so both give identical bits. The new moments and weights
+ * are written to fresh tensors that the variables are assigned: a variable's buffer may be
+ * shared (assign shares the dataId, e.g. a target network copied from this one), so it is
+ * never written in place.
+ */
+function fusedAdamStep(
+  backend: WasmHeap,
+  variable: tf.Variable,
+  m: tf.Variable,
+  v: tf.Variable,
+  grad: tf.Tensor,
+  c: AdamConstants,
+): void {
+  const f = Math.fround;
+  const n = variable.size;
+  const shape = variable.shape.slice();
+  const outs = [0, 1, 2].map(() => backend.makeOutput(shape, "float32"));
+  // views are taken after the allocations: a grown memory detaches older ones
+  const buffer = backend.wasm.HEAPU8.buffer;
+  const view = (dataId: unknown) =>
+    new Float32Array(buffer, backend.dataIdMap.get(dataId).memoryOffset, n);
+  const [p0, m0, v0, g0] = [variable, m, v, grad].map((t) => view(t.dataId));
+  const [p1, m1, v1] = outs.map((t) => view(t.dataId));
+  const beta1 = f(c.beta1);
+  const oneMinusBeta1 = f(1 - c.beta1);
+  const beta2 = f(c.beta2);
+  const oneMinusBeta2 = f(1 - c.beta2);
+  const bias2 = f(c.bias2);
+  const eps = f(c.eps);
+  const stepSize = f(c.stepSize);
+  const scale = f(c.scale);
+  const scaled = c.scale !== 1;
+  for (let j = 0; j < n; j++) {
+    const g = scaled ? f(g0[j] * scale) : g0[j];
+    const mj = f(f(m0[j] * beta1) + f(g * oneMinusBeta1));
+    const vj = f(f(v0[j] * beta2) + f(f(g * g) * oneMinusBeta2));
+    const denom = f(f(f(Math.sqrt(vj)) / bias2) + eps);
+    m1[j] = mj;
+    v1[j] = vj;
+    p1[j] = f(p0[j] - f(f(mj / denom) * stepSize));
+  }
+  const engine = tf.engine();
+  const [pt, mt, vt] = outs.map((info) => engine.makeTensorFromTensorInfo(info));
+  variable.assign(pt);
+  m.assign(mt);
+  v.assign(vt);
+  tf.dispose([pt, mt, vt]);
+}
+
 /** Options of {@link Adam}. */
 export interface AdamOptions {
   lr: number;
@@ -375,7 +545,25 @@ export class Adam {
         const norm = tf.sqrt(sq);
         scale = tf.minimum(1, tf.div(this.maxGradNorm, tf.add(norm, 1e-6))) as tf.Scalar;
       }
+      const heap = wasmHeap();
+      let consts: AdamConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {
+        const x = this.vars[i];
+        if (
+          heap && x.size <= FUSED_ADAM_MAX_SIZE && x.dtype === "float32" &&
+          grads[i].dtype === "float32"
+        ) {
+          consts ??= {
+            beta1,
+            beta2,
+            eps,
+            stepSize,
+            bias2,
+            scale: typeof scale === "number" ? scale : scale.dataSync()[0],
+          };
+          fusedAdamStep(heap, x, this.m[i], this.v[i], grads[i], consts);
+          continue;
+        }
         const g = scale === 1 ? grads[i] : tf.mul(grads[i], scale);
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));

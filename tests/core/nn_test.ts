@@ -385,6 +385,75 @@ for (const maxGradNorm of [undefined, 0.5]) {
   });
 }
 
+/** Adam's step as the chain of tensor ops it stands for (the form of the non-wasm backends). */
+function adamTensorSteps(
+  init: Float32Array[],
+  shapes: number[][],
+  gradSteps: Float32Array[][],
+  o: { lr: number; beta1: number; beta2: number; eps: number; maxGradNorm?: number },
+): Float32Array[] {
+  return tf.tidy(() => {
+    let p = init.map((x, i) => tf.tensor(x, shapes[i]));
+    let m = p.map((x) => tf.zerosLike(x));
+    let v = p.map((x) => tf.zerosLike(x));
+    gradSteps.forEach((step, s) => {
+      const t = s + 1;
+      const stepSize = o.lr / (1 - o.beta1 ** t);
+      const bias2 = Math.sqrt(1 - o.beta2 ** t);
+      const grads = step.map((g, i) => tf.tensor(g, shapes[i]));
+      let scale: tf.Tensor | null = null;
+      if (o.maxGradNorm !== undefined) {
+        const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+        scale = tf.minimum(1, tf.div(o.maxGradNorm, tf.add(norm, 1e-6)));
+      }
+      const g = grads.map((x) => (scale ? tf.mul(x, scale) : x));
+      m = m.map((x, i) => tf.add(tf.mul(x, o.beta1), tf.mul(g[i], 1 - o.beta1)));
+      v = v.map((x, i) => tf.add(tf.mul(x, o.beta2), tf.mul(tf.square(g[i]), 1 - o.beta2)));
+      p = p.map((x, i) => {
+        const denom = tf.add(tf.div(tf.sqrt(v[i]), bias2), o.eps);
+        return tf.sub(x, tf.mul(tf.div(m[i], denom), stepSize));
+      });
+    });
+    return p.map((x) => x.dataSync() as Float32Array);
+  });
+}
+
+for (const maxGradNorm of [undefined, 0.5]) {
+  Deno.test(`Adam on wasm (one pass per small variable) is bit-identical to its tensor ops (maxGradNorm ${maxGradNorm})`, () => {
+    const rng = new Rng(11);
+    const shapes = [[37, 5], [5], [1], [33, 1000]]; // the last above the one-pass size
+    const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+    const init = sizes.map((n) => new Float32Array(randomArray(rng, n)));
+    // gradients over many scales, exact zeros included
+    const gradSteps = [1, 1e-3, 30, 1e-7].map((scale) =>
+      sizes.map((n) => new Float32Array(randomArray(rng, n, scale)).map((x, i) => i % 7 ? x : 0))
+    );
+    const o = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm };
+    const vars = init.map((x, i) => tf.variable(tf.tensor(x, shapes[i])));
+    const adam = new Adam(vars, o);
+    for (const step of gradSteps) {
+      tf.tidy(() => adam.applyGradients(step.map((g, i) => tf.tensor(g, shapes[i]))));
+    }
+    const expected = adamTensorSteps(init, shapes, gradSteps, o);
+    vars.forEach((x, i) => assert.deepEqual(x.dataSync(), expected[i], `variable ${i}`));
+    adam.dispose();
+    vars.forEach((x) => x.dispose());
+  });
+}
+
+Deno.test("Adam leaves a variable that shares the stepped one's buffer alone", () => {
+  // copyVariables assigns, which shares the buffer: an in-place step would move both
+  const source = tf.variable(tf.tensor1d([1, -2, 3]));
+  const copy = tf.variable(tf.zeros([3]));
+  copyVariables([copy], [source]);
+  const adam = new Adam([source], { lr: 0.1 });
+  tf.tidy(() => adam.applyGradients([tf.tensor1d([1, 1, -1])]));
+  assert.deepEqual(values(copy), [1, -2, 3]);
+  assertAllClose(values(source), [0.9, -2.1, 3.1], 1e-6, 1e-6, "stepped");
+  adam.dispose();
+  [source, copy].forEach((x) => x.dispose());
+});
+
 Deno.test("Adam default hyper-parameters are PyTorch's (0.9, 0.999, 1e-8)", () => {
   const v = tf.variable(tf.tensor1d([1, -2]));
   const adam = new Adam([v], { lr: 0.01 });
