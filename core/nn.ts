@@ -149,7 +149,12 @@ function batchedMatMul(
   return tf.stack(products);
 }
 
-function makeStackedLinear(weightGrads: boolean, inputGrad: boolean) {
+function makeStackedLinear(
+  weightGrads: boolean,
+  inputGrad: boolean,
+  bias: boolean,
+  addend: boolean,
+) {
   const grads = (dy: tf.Tensor3D, x: tf.Tensor, w: tf.Tensor3D): tf.Tensor[] => {
     const [n, batch] = dy.shape;
     let dx: tf.Tensor;
@@ -162,46 +167,249 @@ function makeStackedLinear(weightGrads: boolean, inputGrad: boolean) {
         dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
       }
     }
-    if (!weightGrads) return [dx, tf.zerosLike(w), tf.zeros([n, 1, w.shape[2]])];
-    const dw = batchedMatMul(x, dy, true, false);
-    const db = batchedMatMul(tf.ones([1, batch]), dy);
-    return [dx, dw, db];
+    const out = [dx];
+    if (!weightGrads) {
+      out.push(tf.zerosLike(w));
+      if (bias) out.push(tf.zeros([n, 1, w.shape[2]]));
+    } else {
+      out.push(batchedMatMul(x, dy, true, false));
+      if (bias) out.push(batchedMatMul(tf.ones([1, batch]), dy));
+    }
+    // the addend's gradient is dy itself (a reshape shares its buffer)
+    if (addend) out.push(tf.reshape(dy, dy.shape));
+    return out;
   };
   return tf.customGrad(
     ((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
-      const [x, w, b] = args as tf.Tensor[];
+      const [x, w, ...rest] = args as tf.Tensor[];
       const wIsVariable = w instanceof tf.Variable;
       save(wIsVariable ? [x] : [x, w]);
+      let value = batchedMatMul(x, w);
+      for (const t of rest) value = tf.add(value, t);
       return {
-        value: tf.add(batchedMatMul(x, w), b),
+        value,
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>
           grads(dy, saved[0], (wIsVariable ? w : saved[1]) as tf.Tensor3D),
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0],
   ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor3D;
 }
-const STACKED_LINEAR = [false, true].map((weightGrads) =>
-  [false, true].map((inputGrad) => makeStackedLinear(weightGrads, inputGrad))
-);
+const STACKED_LINEAR = new Map<string, ReturnType<typeof makeStackedLinear>>();
 
 /**
  * `n` dense layers of one shape as one batched product: `x @ w[i] + b[i]` for a `[n, in, out]`
- * weight and `[n, 1, out]` bias, on a `[n, batch, in]` input or on one `[batch, in]` input
- * that all of them share (whose gradient is then the sum over the stack). Returns
- * `[n, batch, out]`. `weightGrads: false` returns zeros for the gradients of `w` and `b`,
- * `inputGrad: false` zeros for that of `x` (when `x` is a constant, its gradient is a wasted
- * matMul).
+ * weight and `[n, 1, out]` bias (none when `b` is null), on a `[n, batch, in]` input or on one
+ * `[batch, in]` input that all of them share (whose gradient is then the sum over the stack).
+ * Returns `[n, batch, out]`, plus `addend` (`[n, batch, out]`, e.g. another input block's
+ * product) when given, inside the op: a separate add would save copies of both its inputs.
+ * `weightGrads: false` returns zeros for the gradients of `w` and `b`, `inputGrad: false`
+ * zeros for that of `x` (when `x` is a constant, its gradient is a wasted matMul).
  */
 export function stackedLinear(
   x: tf.Tensor,
   w: tf.Tensor3D,
-  b: tf.Tensor3D,
-  options: { weightGrads?: boolean; inputGrad?: boolean } = {},
+  b: tf.Tensor3D | null,
+  options: { weightGrads?: boolean; inputGrad?: boolean; addend?: tf.Tensor3D } = {},
 ): tf.Tensor3D {
   const weightGrads = options.weightGrads ?? true;
   const inputGrad = options.inputGrad ?? true;
-  return STACKED_LINEAR[Number(weightGrads)][Number(inputGrad)](x, w, b);
+  const addend = options.addend ?? null;
+  const key = `${weightGrads}/${inputGrad}/${b !== null}/${addend !== null}`;
+  let op = STACKED_LINEAR.get(key);
+  if (!op) {
+    op = makeStackedLinear(weightGrads, inputGrad, b !== null, addend !== null);
+    STACKED_LINEAR.set(key, op);
+  }
+  const inputs = [x, w];
+  if (b) inputs.push(b);
+  if (addend) inputs.push(addend);
+  return op(...inputs);
+}
+
+/** Activations whose derivative {@link mlpForward} computes from the activation's output. */
+const OUTPUT_DERIVATIVE_ACTIVATIONS: readonly Activation[] = ["relu", "tanh", "linear"];
+
+/** `dy * f'(z)` for `y = f(z)`, from `y`: the same kernels and order as tfjs's own gradients. */
+function activationGradFromOutput(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf.Tensor {
+  switch (activation) {
+    case "relu":
+      return tf.mul(dy, tf.step(y)); // y > 0 exactly where z > 0
+    case "tanh":
+      return tf.mul(tf.sub(1, tf.square(y)), dy);
+    default:
+      return dy;
+  }
+}
+
+/** Whether the engine records the next op on a gradient tape. */
+function tapeIsOn(): boolean {
+  const state = tf.engine().state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
+}
+
+/**
+ * A whole MLP (`x @ w0 + b0`, activation, ..., `h @ wL + bL`) as one custom op, plain (`[batch,
+ * in]` input, `[in, out]` weights, `[out]` biases) or stacked (`[n, in, out]` weights, `[n, 1,
+ * out]` biases, on a `[n, batch, in]` input or a shared `[batch, in]` one). Against a chain of
+ * per-layer ops it saves, under a gradient tape, the engine's copy of every saved tensor but
+ * the input (the hidden activations are kept as they are and handed to the tape node, whose
+ * saved tensors the engine frees after the backward pass), and the activations' own gradient
+ * kernels. The weights must be variables (read directly in the backward pass, as in
+ * {@link linear}). `weightGrads: false` returns zeros for the weights and biases, `inputGrad:
+ * false` zeros for `x`. `activateInput`: the activation is applied to `x` first (a hidden
+ * layer's pre-activation computed outside), and no copy of `x` is saved.
+ */
+function makeMlpOp(
+  activation: Activation,
+  stacked: boolean,
+  weightGrads: boolean,
+  inputGrad: boolean,
+  activateInput: boolean,
+): (x: tf.Tensor, params: tf.Tensor[], recording: boolean) => tf.Tensor {
+  let kept: tf.Tensor[] = [];
+  const mm = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor =>
+    stacked ? batchedMatMul(a, b, ta, tb) : matMulT(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb);
+  const op = (recording: boolean) =>
+    tf.customGrad(
+      ((...args: unknown[]) => {
+        const save = args.pop() as tf.GradSaveFunc;
+        const [x, ...params] = args as tf.Tensor[];
+        const last = params.length / 2 - 1;
+        let h = activateInput ? activate(x, activation) : x;
+        const inputs: tf.Tensor[] = [h];
+        for (let i = 0; i <= last; i++) {
+          const w = params[2 * i];
+          const z = tf.add(
+            stacked ? batchedMatMul(h, w) : tf.matMul(h as tf.Tensor2D, w),
+            params[2 * i + 1],
+          );
+          if (i === last) h = z;
+          else {
+            h = activate(z, activation);
+            inputs.push(h);
+          }
+        }
+        // the first layer's input is x itself unless activated here (a linear activation is x)
+        const xIsInput = inputs[0] === x;
+        if (weightGrads && xIsInput) save([x]);
+        // the activations outlive this op's scope only under a tape, whose node frees them
+        const own = xIsInput ? inputs.slice(1) : inputs;
+        kept = recording ? own.map((t) => tf.keep(t)) : [];
+        const hidden = inputs.slice(1);
+        return {
+          value: h,
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+            const input = (
+              i: number,
+            ) => (i > 0 ? hidden[i - 1] : xIsInput ? saved[0] : inputs[0]);
+            const grads: tf.Tensor[] = new Array(params.length + 1);
+            let g = dy;
+            for (let i = last; i >= 0; i--) {
+              const w = params[2 * i];
+              const b = params[2 * i + 1];
+              if (weightGrads) {
+                const batch = g.shape[g.rank - 2];
+                const ones = tf.ones([1, batch]);
+                grads[2 * i + 1] = mm(input(i), g, true, false);
+                grads[2 * i + 2] = stacked
+                  ? batchedMatMul(ones, g)
+                  : tf.reshape(tf.matMul(ones as tf.Tensor2D, g as tf.Tensor2D), b.shape);
+              } else {
+                grads[2 * i + 1] = tf.zerosLike(w);
+                grads[2 * i + 2] = tf.zerosLike(b);
+              }
+              if (i > 0) {
+                g = activationGradFromOutput(mm(g, w, false, true), hidden[i - 1], activation);
+              } else if (!inputGrad) {
+                grads[0] = tf.zerosLike(x);
+              } else {
+                let dx = mm(g, w, false, true);
+                if (stacked && x.rank === 2) {
+                  // a shared input gets the sum over the stack: `ones @ dx`, one matMul
+                  const n = dx.shape[0];
+                  const flat = tf.reshape(dx, [n, dx.size / n]) as tf.Tensor2D;
+                  dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
+                }
+                grads[0] = activateInput ? activationGradFromOutput(dx, inputs[0], activation) : dx;
+              }
+            }
+            return grads;
+          },
+        };
+      }) as unknown as Parameters<typeof tf.customGrad>[0],
+    ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
+  const taped = op(true);
+  const untaped = op(false);
+  return (x, params, recording) => {
+    const out = (recording ? taped : untaped)(x, ...params);
+    if (recording) {
+      const tape = tf.engine().state.activeTape;
+      tape[tape.length - 1].saved!.push(...kept);
+      kept = [];
+    }
+    return out;
+  };
+}
+
+const MLP_OPS = new Map<string, ReturnType<typeof makeMlpOp>>();
+
+/**
+ * Applies an MLP given as its weights and biases (variables, layer by layer) with
+ * {@link makeMlpOp}'s fused op when `activation` allows it; null when it does not.
+ */
+function mlpForward(
+  x: tf.Tensor,
+  params: tf.Variable[],
+  activation: Activation,
+  options: { stacked: boolean; weightGrads: boolean; inputGrad: boolean; activateInput?: boolean },
+): tf.Tensor | null {
+  if (!OUTPUT_DERIVATIVE_ACTIVATIONS.includes(activation)) return null;
+  const { stacked, weightGrads, inputGrad } = options;
+  const activateInput = options.activateInput ?? false;
+  const key = `${activation}/${stacked}/${weightGrads}/${inputGrad}/${activateInput}`;
+  let op = MLP_OPS.get(key);
+  if (!op) {
+    op = makeMlpOp(activation, stacked, weightGrads, inputGrad, activateInput);
+    MLP_OPS.set(key, op);
+  }
+  return op(x, params, tapeIsOn());
+}
+
+/**
+ * `n` MLPs of one shape held as stacked layers (per layer a `[n, in, out]` weight variable and
+ * a `[n, 1, out]` bias variable, in `params` layer by layer) on a `[n, batch, in]` input or
+ * one shared `[batch, in]` input: `[n, batch, out]`. Relu, tanh and linear networks run as
+ * one fused op, others layer by layer with {@link stackedLinear}; `weightGrads` and
+ * `inputGrad` as there (`inputGrad` for the input of the first layer). `activateInput`: `x`
+ * is the pre-activation of a hidden layer computed outside, which the activation is applied
+ * to first (inside the fused op, whose gradient is then that of `x`).
+ */
+export function stackedMlp(
+  x: tf.Tensor,
+  params: tf.Variable[],
+  activation: Activation,
+  options: { weightGrads?: boolean; inputGrad?: boolean; activateInput?: boolean } = {},
+): tf.Tensor3D {
+  const weightGrads = options.weightGrads ?? true;
+  const inputGrad = options.inputGrad ?? true;
+  const activateInput = options.activateInput ?? false;
+  const fused = mlpForward(x, params, activation, {
+    stacked: true,
+    weightGrads,
+    inputGrad,
+    activateInput,
+  });
+  if (fused) return fused as tf.Tensor3D;
+  let h: tf.Tensor = activateInput ? activate(x, activation) : x;
+  const last = params.length / 2 - 1;
+  for (let i = 0; i <= last; i++) {
+    const w = params[2 * i] as tf.Tensor3D;
+    const b = params[2 * i + 1] as tf.Tensor3D;
+    h = stackedLinear(h, w, b, { weightGrads, inputGrad: i > 0 || inputGrad });
+    if (i < last) h = activate(h, activation);
+  }
+  return h as tf.Tensor3D;
 }
 
 /** Weight initialisation schemes. */
@@ -325,9 +533,15 @@ export class Mlp {
   /**
    * Forward pass on `[batch, inputs]`; see {@link Dense.apply} for `weightGrads`. `fromLayer`
    * skips leading layers: `x` is then the (activated) input of that layer, when the caller
-   * computed the first ones itself.
+   * computed the first ones itself. `inputGrad: false` returns zeros for the gradient with
+   * respect to `x` without computing it (when `x` is data), where the network runs as one
+   * fused op (relu, tanh and linear activations).
    */
-  apply(x: tf.Tensor, weightGrads = true, fromLayer = 0): tf.Tensor2D {
+  apply(x: tf.Tensor, weightGrads = true, fromLayer = 0, inputGrad = true): tf.Tensor2D {
+    const params = this.layers.slice(fromLayer).flatMap((l) => l.variables());
+    const options = { stacked: false, weightGrads, inputGrad };
+    const fused = mlpForward(x, params, this.activation, options);
+    if (fused) return fused as tf.Tensor2D;
     let h: tf.Tensor = x;
     for (let i = fromLayer; i < this.layers.length; i++) {
       h = this.layers[i].apply(h, weightGrads);

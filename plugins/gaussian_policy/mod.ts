@@ -93,7 +93,8 @@ export class GaussianPolicy implements Policy, OnnxExportable {
 
   /** Mean and log std of u for a batch of normalised observations. */
   distribution(obs: tf.Tensor2D): { mean: tf.Tensor2D; logStd: tf.Tensor2D } {
-    const out = this.net.apply(obs);
+    // the observations are data: no gradient with respect to them
+    const out = this.net.apply(obs, true, 0, false);
     if (this.logStdParam) {
       return { mean: out, logStd: tf.mul(tf.onesLike(out), this.logStdParam) as tf.Tensor2D };
     }
@@ -124,6 +125,66 @@ export class GaussianPolicy implements Policy, OnnxExportable {
     const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum) as tf.Tensor1D;
     return { u, y, logProb };
   }
+
+  /**
+   * {@link GaussianPolicy.sample}'s `y` and `logProb` (the same values) from one custom op with
+   * a hand-derived gradient, for the SAC losses: a handful of backward kernels in place of the
+   * autodiff chain's fifty, no gradient with respect to `noise` nor `obs`, none through `u`.
+   */
+  sampleAction(obs: tf.Tensor2D, noise: tf.Tensor2D): { y: tf.Tensor2D; logProb: tf.Tensor1D } {
+    if (this.logStdParam) {
+      const { y, logProb } = this.sample(obs, noise);
+      return { y, logProb };
+    }
+    const A = this.actDim;
+    const packed = this.squashedSample(this.net.apply(obs, true, 0, false), noise);
+    return {
+      y: tf.slice(packed, [0, 0], [-1, A]) as tf.Tensor2D,
+      logProb: tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]) as tf.Tensor1D,
+    };
+  }
+
+  /**
+   * `[y, logProb]` as `[batch, actDim + 1]` from the network's output (mean, then raw log std)
+   * and the noise, computed as {@link GaussianPolicy.sample} does. Its gradient, with
+   * `t = tanh(u)` and `z = noise` (the Gaussian term's dependence through `z` cancels):
+   * `du = (dy [|t| <= 0.999] + dlogProb 2t / (1 - t^2 + 1e-6)) (1 - t^2)`, `dmean = du`,
+   * `dlogStd = du noise std - dlogProb`, `draw = dlogStd (hi - lo) / 2 (1 - tanh(raw)^2)`.
+   */
+  private readonly squashedSample = tf.customGrad(
+    ((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [out, noise] = args as tf.Tensor2D[];
+      const A = this.actDim;
+      const { logStdMin: lo, logStdMax: hi } = this.params;
+      const mean = tf.slice(out, [0, 0], [-1, A]);
+      const tr = tf.tanh(tf.slice(out, [0, A], [-1, A]));
+      const logStd = tf.add(lo, tf.mul(0.5 * (hi - lo), tf.add(tr, 1)));
+      const std = tf.exp(logStd);
+      const u = tf.add(mean, tf.mul(std, noise));
+      const t = tf.tanh(u);
+      const y = tf.clipByValue(t, -0.999, 0.999);
+      const gaussian = GaussianPolicy.gaussianLogProb(u, mean, logStd);
+      const correction = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(t)), 1e-6)), 1);
+      const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum);
+      save([t, tr, std, noise]);
+      return {
+        value: tf.concat([y, tf.reshape(logProb, [-1, 1])], 1),
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const [ts, trs, stds, noises] = saved;
+          const dY = tf.slice(dy, [0, 0], [-1, A]);
+          const dL = tf.slice(dy, [0, A], [-1, 1]);
+          const oneMinusT2 = tf.sub(1, tf.square(ts));
+          const clipped = tf.where(tf.lessEqual(tf.abs(ts), 0.999), dY, tf.zerosLike(dY));
+          const dT = tf.add(clipped, tf.mul(dL, tf.div(tf.mul(2, ts), tf.add(oneMinusT2, 1e-6))));
+          const du = tf.mul(dT, oneMinusT2);
+          const dLogStd = tf.sub(tf.mul(tf.mul(du, noises), stds), dL);
+          const dRaw = tf.mul(dLogStd, tf.mul(0.5 * (hi - lo), tf.sub(1, tf.square(trs))));
+          return [tf.concat([du, dRaw], 1), tf.zerosLike(noises)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
+  ) as unknown as (out: tf.Tensor2D, noise: tf.Tensor2D) => tf.Tensor2D;
 
   /** Normalised observations as a tensor. */
   obsTensor(obs: Float32Array): tf.Tensor2D {

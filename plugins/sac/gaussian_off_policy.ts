@@ -92,8 +92,8 @@ export function softCriticBatch(
   );
   const target = tf.tidy(() => {
     const nextObs = policy.obsTensor(batch.nextObs);
-    const next = policy.sample(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
-    const minQ = critics.min(tf.concat([nextObs, next.y], 1), { target: true });
+    const next = policy.sampleAction(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
+    const minQ = critics.minOf(nextObs, next.y, { target: true });
     const soft = alpha === 0 ? minQ : tf.sub(minQ, tf.mul(alpha, next.logProb));
     const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
     return tf.add(tf.tensor1d(batch.reward), tf.mul(gamma, tf.mul(notDone, soft))) as tf.Tensor1D;

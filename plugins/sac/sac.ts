@@ -65,20 +65,27 @@ export class Sac implements Algorithm {
       context,
       env.obsDim + env.actDim,
       gaussianReplayLayout(env),
+      env.obsDim,
     );
   }
 
   /**
    * The actor loss `mean(alpha * log pi(a|s) - min(Q1, Q2)(s, a))` with `a` reparameterised
-   * from `noise`. The critics contribute only dQ/da (their weights get no gradient).
+   * from `noise`. The critics contribute only dQ/da (their weights get no gradient);
+   * `criticFeatures` are the critics' `obsFeatures` of `obs` when computed once
+   * for several steps.
    */
   actorLoss(
     obs: tf.Tensor2D,
     noise: tf.Tensor2D,
     alpha: number,
+    criticFeatures: tf.Tensor3D | null = null,
   ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
-    const s = this.policy.sample(obs, noise);
-    const q = this.parts.critics.min(tf.concat([obs, s.y], 1), { weightGrads: false });
+    const s = this.policy.sampleAction(obs, noise);
+    const q = this.parts.critics.minOf(obs, s.y, {
+      weightGrads: false,
+      features: criticFeatures,
+    });
     return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
   }
 
@@ -110,12 +117,14 @@ export class Sac implements Algorithm {
     });
     metrics.q_loss = critics.fit(q.input, q.target);
     if (this.updates % params.policyFrequency === 0) {
+      // the critics do not change during the actor steps: their obs product is computed once
+      const features = critics.obsFeatures(obs);
       // CleanRL compensates the delayed actor update by doing policyFrequency of them.
       for (let k = 0; k < params.policyFrequency; k++) {
         const noise = normalTensor(this.rng, [batchSize, actDim]) as tf.Tensor2D;
         let logProb: tf.Tensor1D | null = null;
         metrics.actor_loss = actorOptimizer.minimize(() => {
-          const out = this.actorLoss(obs, noise, alpha);
+          const out = this.actorLoss(obs, noise, alpha, features);
           logProb = tf.keep(out.logProb);
           return out.loss;
         });
@@ -125,6 +134,7 @@ export class Sac implements Algorithm {
         lp.dispose();
         noise.dispose();
       }
+      features?.dispose();
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
     tf.dispose([obs, q.input, q.target]);

@@ -61,12 +61,14 @@ export class SoftActorCriticParts {
    * Builds, in this order: the critics over `criticInputs` floats (their weights drawn from
    * `context.rng`), the temperature (target entropy `-targetEntropyScale * |A|`), Adam over the
    * policy's trainable variables, and a replay buffer of `replayLayout` holding
-   * `min(bufferSize, totalSteps)` transitions.
+   * `min(bufferSize, totalSteps)` transitions. `criticObsInputs` as {@link TwinQ}'s
+   * `obsInputs`.
    */
   constructor(
     context: AlgorithmContext<SoftActorCriticParams>,
     criticInputs: number,
     replayLayout: ReplayLayout,
+    criticObsInputs?: number,
   ) {
     const { env, params, rng } = context;
     this.rng = rng;
@@ -74,6 +76,7 @@ export class SoftActorCriticParts {
       hidden: params.criticHidden,
       activation: params.criticActivation,
       lr: params.qLr,
+      obsInputs: criticObsInputs,
     });
     this.temperature = new Temperature({
       alpha: params.alpha,

@@ -185,3 +185,68 @@ Deno.test("TwinQ: load(state()) continues identically and checks the layout", ()
   [a, b].forEach((q) => q.dispose());
   tf.dispose([input, y]);
 });
+
+for (const kernel of kernels) {
+  Deno.test(`TwinQ with obsInputs (${kernel} matMul): same checkpoints, values, gradients and steps as without`, () => {
+    if (kernel === "native") enableNativeMatMul();
+    try {
+      const [obsDim, actDim, B] = [5, 3, 7];
+      const opts = { hidden: [8, 6], activation: "relu" as const, lr: 1e-2 };
+      const whole = new TwinQ(obsDim + actDim, new Rng(3), opts);
+      const split = new TwinQ(obsDim + actDim, new Rng(3), { ...opts, obsInputs: obsDim });
+      assert.deepEqual(split.state(), whole.state());
+      const rng = new Rng(9);
+      const obs = randomTensor(rng, [B, obsDim]) as tf.Tensor2D;
+      const action = randomTensor(rng, [B, actDim]) as tf.Tensor2D;
+      const y = randomTensor(rng, [B]) as tf.Tensor1D;
+      const input = tf.concat([obs, action], 1) as tf.Tensor2D;
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        for (const target of [false, true]) {
+          const expected = whole.min(input, { target }).dataSync();
+          assertClose(split.min(input, { target }).dataSync(), expected, `min ${target}`);
+          assertClose(split.minOf(obs, action, { target }).dataSync(), expected, "minOf");
+          assertClose(whole.minOf(obs, action, { target }).dataSync(), expected, "whole minOf");
+          const features = split.obsFeatures(obs, { target });
+          assert.ok(features !== null && whole.obsFeatures(obs) === null);
+          assertClose(
+            split.minOf(obs, action, { target, features }).dataSync(),
+            expected,
+            "minOf with features",
+          );
+        }
+        // dQ/da: the action columns of the whole input's gradient
+        const dInput = tf.grad((x: tf.Tensor) =>
+          tf.sum(whole.min(x as tf.Tensor2D, { weightGrads: false }))
+        )(input);
+        const expected = tf.slice(dInput, [0, obsDim], [-1, -1]).dataSync();
+        const features = split.obsFeatures(obs);
+        const dAction = tf.grad((a: tf.Tensor) =>
+          tf.sum(split.minOf(obs, a as tf.Tensor2D, { weightGrads: false, features }))
+        )(action);
+        assertClose(dAction.dataSync(), expected, "dQ/da");
+      });
+      for (let i = 0; i < 2; i++) {
+        assertClose([split.fit(input, y)], [whole.fit(input, y)], `loss ${i}`);
+        split.updateTargets(0.5);
+        whole.updateTargets(0.5);
+      }
+      assert.equal(tf.memory().numTensors, before, "tensors left behind");
+      const [a, b] = [split.state(), whole.state()];
+      for (const name of Object.keys(b.weights)) {
+        assertClose(a.weights[name].data, b.weights[name].data, name);
+      }
+      b.optimizer.m.forEach((m, i) => assertClose(a.optimizer.m[i], m, `m ${i}`));
+      b.optimizer.v.forEach((v, i) => assertClose(a.optimizer.v[i], v, `v ${i}`));
+      // each loads the other's checkpoint exactly
+      split.load(structuredClone(b));
+      assert.deepEqual(split.state(), b);
+      whole.load(structuredClone(a));
+      assert.deepEqual(whole.state(), a);
+      [split, whole].forEach((q) => q.dispose());
+      tf.dispose([obs, action, y, input]);
+    } finally {
+      disableNativeMatMul();
+    }
+  });
+}

@@ -14,6 +14,7 @@ import {
   Mlp,
   orthogonal,
   polyakUpdate,
+  stackedMlp,
 } from "../../core/nn.ts";
 
 await useBackend("wasm");
@@ -585,4 +586,122 @@ Deno.test("exportVariables/importVariables round trip and errors", () => {
   assert.throws(() => importVariables("actor", b.variables(), partial), /missing 'actor\/3'/);
   x.dispose();
   [a, b, wrong].forEach((m) => m.variables().forEach((v) => v.dispose()));
+});
+
+/** A float64 forward pass of stacked MLP `k` (`[n, in, out]` weights, `[n, 1, out]` biases). */
+function stackedForward64(
+  params: number[][],
+  shapes: number[][],
+  activation: Activation,
+  x: number[],
+  batch: number,
+  k: number,
+): number[] {
+  let h = x;
+  const layers = params.length / 2;
+  for (let li = 0; li < layers; li++) {
+    const [, inputs, outputs] = shapes[2 * li];
+    const w = params[2 * li].slice(k * inputs * outputs, (k + 1) * inputs * outputs);
+    const b = params[2 * li + 1].slice(k * outputs, (k + 1) * outputs);
+    const out = new Array(batch * outputs).fill(0);
+    for (let r = 0; r < batch; r++) {
+      for (let j = 0; j < outputs; j++) {
+        let s = b[j];
+        for (let i = 0; i < inputs; i++) s += h[r * inputs + i] * w[i * outputs + j];
+        out[r * outputs + j] = li < layers - 1 ? activation64(s, activation) : s;
+      }
+    }
+    h = out;
+  }
+  return h;
+}
+
+for (const activation of ["relu", "tanh", "silu", "linear"] as const) {
+  for (const [shared, activateInput] of [[true, false], [false, false], [false, true]]) {
+    const what = `${shared ? "shared" : "own"} input${activateInput ? ", activated first" : ""}`;
+    Deno.test(`stackedMlp (${activation}, ${what}): gradients equal finite differences`, () => {
+      const rng = new Rng(31);
+      const [n, batch, sizes] = [2, 3, [3, 5, 4, 2]];
+      const shapes = sizes.slice(1).flatMap((out, i) => [[n, sizes[i], out], [n, 1, out]]);
+      const params = shapes.map((shape) => randomArray(rng, shape.reduce((a, b) => a * b, 1), 0.7));
+      const vars = params.map((p, i) => tf.variable(tf.tensor(p, shapes[i])));
+      const xShape = shared ? [batch, sizes[0]] : [n, batch, sizes[0]];
+      const x0 = randomArray(rng, xShape.reduce((a, b) => a * b, 1));
+      const xOf = (x: number[], k: number) => {
+        const own = shared ? x : x.slice(k * batch * 3, (k + 1) * batch * 3);
+        return activateInput ? own.map((v) => activation64(v, activation)) : own;
+      };
+      const loss64 = (p: number[][], x: number[]) =>
+        [0, 1].reduce(
+          (s, k) =>
+            s +
+            stackedForward64(p, shapes, activation, xOf(x, k), batch, k)
+              .reduce((t, y) => t + Math.tanh(y) ** 2, 0),
+          0,
+        );
+      const lossOf = (x: tf.Tensor, options = {}) =>
+        tf.sum(
+          tf.square(tf.tanh(stackedMlp(x, vars, activation, { activateInput, ...options }))),
+        ) as tf.Scalar;
+      const before = tf.memory().numTensors;
+      const analytic = tf.tidy(() => {
+        const x = tf.tensor(x0, xShape);
+        const { value, grads } = tf.variableGrads(() => lossOf(x), vars);
+        assertAllClose([values(value)[0]], [loss64(params, x0)], 1e-4, 1e-5, "loss");
+        // the switches: zeros where asked, the same gradients elsewhere
+        const noWeights = tf.variableGrads(() => lossOf(x, { weightGrads: false }), vars).grads;
+        for (const v of vars) assert.ok(values(noWeights[v.name]).every((g) => g === 0));
+        const noInput = tf.grad((xt: tf.Tensor) => lossOf(xt, { inputGrad: false }))(x);
+        assert.ok(values(noInput).every((g) => g === 0));
+        const inputOnly = tf.grad((xt: tf.Tensor) => lossOf(xt, { weightGrads: false }))(x);
+        const full = tf.grad((xt: tf.Tensor) => lossOf(xt))(x);
+        assert.deepEqual(values(inputOnly), values(full));
+        return { vars: vars.map((v) => values(grads[v.name])), x: values(full) };
+      });
+      // under a tape but off the path from the variables to the loss: nothing kept behind
+      tf.tidy(() => {
+        const x = tf.tensor(x0, xShape);
+        tf.variableGrads(() => {
+          stackedMlp(x, vars, activation);
+          return tf.sum(tf.square(vars[0])) as tf.Scalar;
+        }, vars);
+      });
+      assert.equal(tf.memory().numTensors, before, "tensors left behind");
+      const eps = 1e-6;
+      params.forEach((p, k) => {
+        const fd = numericGrad((q) => loss64(params.map((o, j) => (j === k ? q : o)), x0), p, eps);
+        assertAllClose(analytic.vars[k], fd, 2e-3, 2e-4, `${activation} dL/dvar${k}`);
+      });
+      assertAllClose(
+        analytic.x,
+        numericGrad((x) => loss64(params, x), x0, eps),
+        2e-3,
+        2e-4,
+        "dL/dx",
+      );
+      vars.forEach((v) => v.dispose());
+    });
+  }
+}
+
+Deno.test("Mlp.apply(x, _, _, false): zero input gradient, the same weight gradients, nothing kept", () => {
+  const rng = new Rng(4);
+  for (const activation of ["relu", "tanh", "gelu"] as const) {
+    const mlp = new Mlp(3, 2, rng, { hidden: [5, 4], activation });
+    const x = tf.tensor2d(randomArray(rng, 12), [4, 3]);
+    const vars = mlp.variables();
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const lossOf = (xt: tf.Tensor, inputGrad: boolean) =>
+        tf.sum(tf.square(mlp.apply(xt, true, 0, inputGrad))) as tf.Scalar;
+      const dx = tf.grad((xt: tf.Tensor) => lossOf(xt, false))(x);
+      if (activation !== "gelu") assert.ok(values(dx).every((g) => g === 0), activation);
+      const a = tf.variableGrads(() => lossOf(x, false), vars).grads;
+      const b = tf.variableGrads(() => lossOf(x, true), vars).grads;
+      for (const v of vars) assert.deepEqual(values(a[v.name]), values(b[v.name]), activation);
+    });
+    assert.equal(tf.memory().numTensors, before, `${activation}: tensors left behind`);
+    x.dispose();
+    vars.forEach((v) => v.dispose());
+  }
 });

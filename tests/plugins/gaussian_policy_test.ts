@@ -65,6 +65,45 @@ Deno.test("gaussian policy: reparameterised log-density gradient matches finite 
   p.dispose();
 });
 
+Deno.test("gaussian policy: sampleAction's values are sample's, its gradient autodiff's and finite differences'", () => {
+  for (const logStd of ["state", "param"] as const) {
+    const p = policy({ logStd, logStdMin: -2, logStdMax: 1 });
+    const vars = p.trainableVariables();
+    const obs = tf.tensor2d([0.2, -0.1, 0.4, -0.5, 0.3, 0.9, 3, -4, 5], [3, 3]);
+    // the last row's large noise saturates tanh: the clip's zero gradient is taken too
+    const noise = tf.tensor2d([0.3, -0.4, 0.1, 0.8, 9, -9], [3, 2]);
+    const weights = tf.tensor2d([0.7, -1.3, 0.4, 2, -0.5, 1.1], [3, 2]);
+    const lossOf = (s: { y: tf.Tensor; logProb: tf.Tensor }) =>
+      tf.add(tf.mean(tf.mul(s.logProb, 0.3)), tf.sum(tf.mul(s.y, weights))) as tf.Scalar;
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const fused = p.sampleAction(obs, noise);
+      const plain = p.sample(obs, noise);
+      assert.deepEqual(fused.y.dataSync(), plain.y.dataSync(), "y");
+      assert.deepEqual(fused.logProb.dataSync(), plain.logProb.dataSync(), "logProb");
+      const a = tf.variableGrads(() => lossOf(p.sampleAction(obs, noise)), vars).grads;
+      const b = tf.variableGrads(() => lossOf(p.sample(obs, noise)), vars).grads;
+      for (const v of vars) {
+        const [ga, gb] = [a[v.name].dataSync(), b[v.name].dataSync()];
+        ga.forEach((g, i) =>
+          assert.ok(Math.abs(g - gb[i]) <= 1e-5 * Math.max(1, Math.abs(gb[i])), `${v.name}[${i}]`)
+        );
+      }
+    });
+    assert.equal(tf.memory().numTensors, before, "tensors left behind");
+    const n = vars.length;
+    assertGradientMatchesFiniteDifferences(
+      () => lossOf(p.sampleAction(obs, noise)),
+      vars,
+      // last layer's weights and bias, first layer's bias (and the log std parameter)
+      [[4, 3], [4, 9], [5, 1], [1, 2], ...(n > 6 ? [[6, 1] as [number, number]] : [])],
+      { eps: 1e-3 },
+    );
+    tf.dispose([obs, noise, weights]);
+    p.dispose();
+  }
+});
+
 Deno.test("gaussian policy: deterministic act is the squashed mean; sampling follows the seed", () => {
   const p = policy();
   const obs = new Float32Array([0.1, 0.2, 0.3]);
