@@ -93,7 +93,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
     bar: null,
   },
   "diffsac-hopper": {
-    description: "DiffSAC (K=8, chain) on Hopper-v4, 100k steps: where the curve is at 100k",
+    description:
+      "DiffSAC (chain, K = 8 unless --set) on Hopper-v4, 100k steps: where the curve is at 100k",
     algo: "diffsac",
     env: "Hopper-v4",
     steps: 100_000,
