@@ -5,8 +5,10 @@
  */
 import { cpuUsage } from "node:process";
 import {
+  type Algorithm,
   disableNativeMatMul,
   enableNativeMatMul,
+  type Policy,
   prepareConfigEnv,
   type Registry,
   resolveConfig,
@@ -14,6 +16,40 @@ import {
   useBackend,
   VecEnv,
 } from "../core/mod.ts";
+
+/**
+ * Builds `raw`'s env (prepared), policy (init seed 0) and algorithm (seed 1) the way the trainer
+ * does, with `totalSteps` computed from the validated algorithm parameters.
+ */
+async function buildForTiming(
+  registry: Registry,
+  raw: Record<string, unknown>,
+  totalSteps: (params: Record<string, number>) => number,
+): Promise<
+  { algo: Algorithm; policy: Policy; params: Record<string, number>; env: VecEnv; numEnvs: number }
+> {
+  await prepareConfigEnv(raw, registry);
+  const { config, algorithm, policy } = resolveConfig(raw, registry);
+  const env = new VecEnv(
+    () => registry.env(config.env).create(config.envParams),
+    config.numEnvs,
+    config.seed,
+  );
+  const pol = policy.create(
+    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
+    config.policyParams,
+    new Rng(0),
+  );
+  const params = config.algoParams as Record<string, number>;
+  const algo = algorithm.create({
+    env,
+    policy: pol,
+    params: config.algoParams,
+    rng: new Rng(1),
+    totalSteps: totalSteps(params),
+  });
+  return { algo, policy: pol, params, env, numEnvs: config.numEnvs };
+}
 
 /**
  * Builds `algo` on `env` (its preset applies), iterates until `warmupSteps` env steps are taken
@@ -28,25 +64,11 @@ export async function timeEnvSteps(
   options: { warmupSteps: number; measureSteps: number },
 ): Promise<number> {
   await useBackend("wasm");
-  await prepareConfigEnv(raw, registry);
-  const { config, algorithm, policy } = resolveConfig(raw, registry);
-  const env = new VecEnv(
-    () => registry.env(config.env).create(config.envParams),
-    config.numEnvs,
-    config.seed,
+  const { algo, policy: pol } = await buildForTiming(
+    registry,
+    raw,
+    () => options.warmupSteps + 2 * options.measureSteps + 10_000,
   );
-  const pol = policy.create(
-    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
-    config.policyParams,
-    new Rng(0),
-  );
-  const algo = algorithm.create({
-    env,
-    policy: pol,
-    params: config.algoParams,
-    rng: new Rng(1),
-    totalSteps: options.warmupSteps + 2 * options.measureSteps + 10_000,
-  });
   while (algo.envSteps < options.warmupSteps) algo.iterate();
   algo.iterate();
   const startSteps = algo.envSteps;
@@ -80,26 +102,11 @@ export async function prepareUpdate(
   registry: Registry,
   raw: Record<string, unknown>,
 ): Promise<PreparedUpdate> {
-  await prepareConfigEnv(raw, registry);
-  const { config, algorithm, policy } = resolveConfig(raw, registry);
-  const env = new VecEnv(
-    () => registry.env(config.env).create(config.envParams),
-    config.numEnvs,
-    config.seed,
+  const { algo, policy: pol, params, env, numEnvs } = await buildForTiming(
+    registry,
+    raw,
+    (p) => 4 * (p.learningStarts ?? 0) + 10_000,
   );
-  const pol = policy.create(
-    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
-    config.policyParams,
-    new Rng(0),
-  );
-  const params = config.algoParams as Record<string, number>;
-  const algo = algorithm.create({
-    env,
-    policy: pol,
-    params: config.algoParams,
-    rng: new Rng(1),
-    totalSteps: 4 * (params.learningStarts ?? 0) + 10_000,
-  });
   const dispose = () => {
     algo.dispose();
     pol.dispose();
@@ -117,7 +124,7 @@ export async function prepareUpdate(
       dispose,
     };
   }
-  const n = params.numSteps * config.numEnvs;
+  const n = params.numSteps * numEnvs;
   const rng = new Rng(2);
   const normal = (size: number) => rng.fillNormal(new Float32Array(size));
   const data = {
