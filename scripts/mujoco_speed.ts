@@ -3,10 +3,10 @@
  * the framework's `VecEnv` beside a raw `mj_step` loop on the same model in the same process,
  * and the returns of a zero-action and a uniformly random policy.
  */
-import process from "node:process";
-import { type Registry, Rng, VecEnv } from "../core/mod.ts";
+import { meanStd, type Registry, Rng, VecEnv } from "../core/mod.ts";
 import type { MujocoEnv } from "../envs/mujoco/mujoco_env.ts";
 import { loadMujocoEngine } from "../envs/mujoco/runtime.ts";
+import { cpuMilliseconds } from "./update_timing.ts";
 
 /** Speed figures of one task. */
 export interface MujocoSpeed {
@@ -18,27 +18,17 @@ export interface MujocoSpeed {
   overhead: number;
 }
 
-/**
- * This process's CPU time in ms (user + system). Stepping is single-threaded, so CPU time
- * measures the work itself and, unlike wall-clock time, is not inflated by other processes
- * sharing the cores.
- */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
 function uniformActions(rng: Rng, low: Float32Array, high: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) {
-    out[i] = rng.uniformRange(low[i % low.length], high[i % low.length]);
-  }
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniformRange(low[i], high[i]);
 }
 
 /**
  * Times `steps` env steps of `id` through a one-copy `VecEnv`, then the same number of raw
  * engine steps on a fresh copy of the same model, reset (`mj_resetData` + `mj_forward`) after
  * the same steps as the VecEnv's episodes ended; repeats `rounds` times, interleaved, and keeps
- * each side's best round. Times are this process's CPU time (see {@link cpuMs}).
+ * each side's best round. Times are this process's CPU time ({@link cpuMilliseconds}):
+ * stepping is single-threaded, so CPU time measures the work itself and, unlike wall-clock time,
+ * is not inflated by other processes sharing the cores.
  */
 export async function measureMujocoSpeed(
   registry: Registry,
@@ -63,28 +53,30 @@ export async function measureMujocoSpeed(
   let bestRaw = Infinity;
   try {
     for (let round = 0; round < rounds; round++) {
-      let t0 = cpuMs();
-      for (let i = 0; i < steps; i++) {
-        uniformActions(rng, low, high, actions);
-        ended[i] = vec.step(actions).episodes.length;
-      }
-      bestVec = Math.min(bestVec, cpuMs() - t0);
+      const vecMs = cpuMilliseconds(() => {
+        for (let i = 0; i < steps; i++) {
+          uniformActions(rng, low, high, actions);
+          ended[i] = vec.step(actions).episodes.length;
+        }
+      });
+      bestVec = Math.min(bestVec, vecMs);
       mj.mj_resetData(model, data);
       const nu = model.nu;
       // the view is read once: the loop allocates nothing, so the engine's memory cannot grow
       const ctrl = data.ctrl as Float64Array;
-      t0 = cpuMs();
-      for (let i = 0; i < steps; i++) {
-        uniformActions(rng, low, high, actions);
-        for (let d = 0; d < nu; d++) ctrl[d] = actions[d];
-        for (let f = 0; f < frameSkip; f++) mj.mj_step(model, data);
-        mj.mj_rnePostConstraint(model, data);
-        if (ended[i]) {
-          mj.mj_resetData(model, data);
-          mj.mj_forward(model, data);
+      const rawMs = cpuMilliseconds(() => {
+        for (let i = 0; i < steps; i++) {
+          uniformActions(rng, low, high, actions);
+          for (let d = 0; d < nu; d++) ctrl[d] = actions[d];
+          for (let f = 0; f < frameSkip; f++) mj.mj_step(model, data);
+          mj.mj_rnePostConstraint(model, data);
+          if (ended[i]) {
+            mj.mj_resetData(model, data);
+            mj.mj_forward(model, data);
+          }
         }
-      }
-      bestRaw = Math.min(bestRaw, cpuMs() - t0);
+      });
+      bestRaw = Math.min(bestRaw, rawMs);
     }
   } finally {
     data.delete();
@@ -129,7 +121,5 @@ export async function baselineReturns(
   } finally {
     env.close?.();
   }
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
-  return { mean, std, meanLength: totalLength / returns.length };
+  return { ...meanStd(returns), meanLength: totalLength / returns.length };
 }
