@@ -19,7 +19,6 @@ import type { Env } from "../../core/env.ts";
 import { type Schema, validate, type ValuesOf } from "../../core/schema.ts";
 import { ANT_XML } from "./assets/ant.ts";
 import { LocomotionEnv } from "./locomotion.ts";
-import { putClipped } from "./mujoco_env.ts";
 
 /** Options `envParams` may set (Gymnasium's keyword arguments, camel-cased). */
 export const ANT_PARAMS = {
@@ -106,7 +105,7 @@ export class Ant extends LocomotionEnv {
   }
 
   /** The torso's position. */
-  protected readPosition(out: Float64Array): void {
+  protected override readPosition(out: Float64Array): void {
     const xpos = this.field("xpos");
     out[0] = xpos[3 * this.torso];
     out[1] = xpos[3 * this.torso + 1];
@@ -115,8 +114,7 @@ export class Ant extends LocomotionEnv {
   protected observe(out: Float32Array): void {
     const p = this.params;
     const from = p.excludeCurrentPositionsFromObservation ? 2 : 0;
-    let o = putClipped(out, 0, this.field("qpos"), { from });
-    o = putClipped(out, o, this.field("qvel"));
+    let o = this.observeState(out, from);
     if (p.useContactForces) {
       const forces = this.field("cfrc_ext");
       for (let i = 0; i < forces.length; i++) {

@@ -10,7 +10,6 @@ import type { Env } from "../../core/env.ts";
 import { type Schema, validate, type ValuesOf } from "../../core/schema.ts";
 import { HALF_CHEETAH_XML } from "./assets/half_cheetah.ts";
 import { LocomotionEnv } from "./locomotion.ts";
-import { putClipped } from "./mujoco_env.ts";
 
 /** Options `envParams` may set (Gymnasium's keyword arguments, camel-cased). */
 export const HALF_CHEETAH_PARAMS = {
@@ -47,13 +46,8 @@ export class HalfCheetah extends LocomotionEnv {
     return true;
   }
 
-  protected readPosition(out: Float64Array): void {
-    out[0] = this.field("qpos")[0];
-  }
-
   protected observe(out: Float32Array): void {
-    const o = putClipped(out, 0, this.field("qpos"), { from: 1 });
-    putClipped(out, o, this.field("qvel"));
+    this.observeState(out, 1);
   }
 }
 

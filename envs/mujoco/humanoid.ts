@@ -77,14 +77,13 @@ export class Humanoid extends LocomotionEnv {
   }
 
   /** The mass centre. */
-  protected readPosition(out: Float64Array): void {
+  protected override readPosition(out: Float64Array): void {
     this.massCentreInto(out);
   }
 
   protected observe(out: Float32Array): void {
     const from = this.params.excludeCurrentPositionsFromObservation ? 2 : 0;
-    let o = putClipped(out, 0, this.field("qpos"), { from });
-    o = putClipped(out, o, this.field("qvel"));
+    let o = this.observeState(out, from);
     o = putClipped(out, o, this.field("cinert"));
     o = putClipped(out, o, this.field("cvel"));
     o = putClipped(out, o, this.field("qfrc_actuator"));

@@ -7,7 +7,7 @@
 import type { Env, StepResult } from "../../core/env.ts";
 import { validate } from "../../core/schema.ts";
 import { INVERTED_PENDULUM_XML } from "./assets/inverted_pendulum.ts";
-import { MujocoEnv, putClipped } from "./mujoco_env.ts";
+import { MujocoEnv } from "./mujoco_env.ts";
 
 /** The pole angle beyond which the episode ends. */
 const MAX_ANGLE = 0.2;
@@ -36,7 +36,7 @@ export class InvertedPendulum extends MujocoEnv {
   }
 
   protected observe(out: Float32Array): void {
-    putClipped(out, putClipped(out, 0, this.field("qpos")), this.field("qvel"));
+    this.observeState(out, 0);
   }
 
   protected resetModel(): void {

@@ -83,8 +83,13 @@ export abstract class LocomotionEnv extends MujocoEnv {
   /** Gymnasium's `is_healthy` for the current state (always true without a healthy term). */
   abstract isHealthy(): boolean;
 
-  /** Writes the tracked position (x, y) of the current state into `out`. */
-  protected abstract readPosition(out: Float64Array): void;
+  /**
+   * Writes the tracked position (x, y) of the current state into `out`: `qpos[0]` for the planar
+   * tasks (this default); the 3-D tasks track a body's position.
+   */
+  protected readPosition(out: Float64Array): void {
+    out[0] = this.field("qpos")[0];
+  }
 
   /** A cost subtracted from the reward besides the control cost (writes its info term). */
   protected extraCost(_info: Record<string, number>): number {

@@ -202,6 +202,15 @@ export abstract class MujocoEnv implements Env {
     this.mj.mj_forward(this.model, this.data);
   }
 
+  /**
+   * Writes `qpos[from:]` then `qvel` clipped to `[-velocityLimit, velocityLimit]` into `out`
+   * (every task's observation starts so); returns the offset after them.
+   */
+  protected observeState(out: Float32Array, from: number, velocityLimit = Infinity): number {
+    const o = putClipped(out, 0, this.field("qpos"), { from });
+    return putClipped(out, o, this.field("qvel"), { limit: velocityLimit });
+  }
+
   /** Copies of the current `qpos` and `qvel` (Gymnasium's `data.qpos`, `data.qvel`). */
   positions(): { qpos: Float64Array; qvel: Float64Array } {
     this.ensureOpen();

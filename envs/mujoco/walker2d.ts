@@ -10,7 +10,6 @@ import type { Env } from "../../core/env.ts";
 import { type Schema, validate, type ValuesOf } from "../../core/schema.ts";
 import { WALKER2D_XML } from "./assets/walker2d.ts";
 import { LocomotionEnv, locomotionSchema } from "./locomotion.ts";
-import { putClipped } from "./mujoco_env.ts";
 
 /** Options `envParams` may set (Gymnasium's keyword arguments, camel-cased). */
 export const WALKER2D_PARAMS = {
@@ -59,13 +58,8 @@ export class Walker2d extends LocomotionEnv {
       angle < p.healthyAngleMax;
   }
 
-  protected readPosition(out: Float64Array): void {
-    out[0] = this.field("qpos")[0];
-  }
-
   protected observe(out: Float32Array): void {
-    const o = putClipped(out, 0, this.field("qpos"), { from: 1 });
-    putClipped(out, o, this.field("qvel"), { limit: 10 });
+    this.observeState(out, 1, 10);
   }
 }
 
