@@ -3,6 +3,7 @@
  * display, and the error-to-exit-code convention (2 for bad input, 1 for crashes).
  */
 import {
+  BACKENDS,
   ConfigError,
   loadPluginModule,
   type MetricsRow,
@@ -10,6 +11,7 @@ import {
   type Progress,
   type RawConfig,
   type Registry,
+  RUN_SCHEMA,
 } from "../core/mod.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 
@@ -108,6 +110,9 @@ export async function registryFor(raw: RawConfig): Promise<Registry> {
   await prepareConfigEnv(raw, registry);
   return registry;
 }
+
+/** `--backend`'s help line, from the backends the core knows and the run config's default. */
+export const BACKEND_HELP = `${BACKENDS.join(" | ")} (default ${RUN_SCHEMA.backend.default})`;
 
 /** Makes plugin paths absolute so a resumed or evaluated run finds them from any folder. */
 export function absolutePluginPaths(paths: string[]): string[] {

@@ -17,10 +17,11 @@ import {
   type Registry,
   resolveConfig,
   RUN_FILES,
+  RUN_SCHEMA,
   RunStore,
   useBackend,
 } from "../core/mod.ts";
-import { type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
+import { BACKEND_HELP, type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--episodes": { key: "episodes", kind: "int", help: "episodes to play (default 10)" },
@@ -29,7 +30,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--backend": {
     key: "backend",
     kind: "string",
-    help: "auto | wasm-blas | wasm | cpu | tensorflow | webgpu (default auto)",
+    help: BACKEND_HELP,
   },
   "--onnx": {
     key: "onnx",
@@ -208,7 +209,7 @@ await runMain(async () => {
   const rawConfig = store.readConfig();
   const registry = await registryFor(rawConfig);
   const backend = (args.values.backend as string | undefined) ??
-    (rawConfig.backend as string | undefined) ?? "auto";
+    (rawConfig.backend as string | undefined) ?? RUN_SCHEMA.backend.default;
   const stochastic = Boolean(args.values.stochastic);
   const common = { episodes, seed: args.values.seed as number | undefined, stochastic };
   const { result, envSteps, extra, label } = onnx

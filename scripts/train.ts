@@ -13,6 +13,7 @@ import {
 } from "../core/mod.ts";
 import {
   absolutePluginPaths,
+  BACKEND_HELP,
   type FlagSpec,
   parseFlags,
   progressBar,
@@ -33,7 +34,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--backend": {
     key: "backend",
     kind: "string",
-    help: "auto | wasm-blas | wasm | cpu | tensorflow | webgpu (default auto)",
+    help: BACKEND_HELP,
   },
   "--out": { key: "out", kind: "string", help: "parent folder of the run (default runs)" },
   "--name": { key: "name", kind: "string", help: "run folder name" },
