@@ -18,6 +18,15 @@ export const ACTIVATIONS = ["relu", "tanh", "silu", "gelu", "linear"] as const;
 /** One of {@link ACTIVATIONS}. */
 export type Activation = typeof ACTIVATIONS[number];
 
+/**
+ * `sum_d log(1 - t_d^2 + 1e-6)` per row for `t = tanh(u)`: the log-determinant of the squash's
+ * Jacobian (without the Box scale), the correction from a latent's density to the squashed
+ * action's; the 1e-6 keeps it finite at saturation, as CleanRL's SAC does.
+ */
+export function tanhLogDet(t: tf.Tensor): tf.Tensor1D {
+  return tf.sum(tf.log(tf.add(tf.sub(1, tf.square(t)), 1e-6)), 1) as tf.Tensor1D;
+}
+
 /** Applies an activation function to a tensor. */
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {

@@ -27,6 +27,7 @@ import {
   type IterationResult,
   normalTensor,
   type Rng,
+  tanhLogDet,
   tf,
   type ValuesOf,
   type VecEnv,
@@ -162,8 +163,7 @@ export class DiffSac implements Algorithm {
    */
   chainLogRatio(logRatioSum: tf.Tensor1D, y: tf.Tensor2D): tf.Tensor1D {
     if (!this.params.squashEntropy) return logRatioSum;
-    const logDet = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(y)), 1e-6)), 1);
-    return tf.sub(logRatioSum, logDet) as tf.Tensor1D;
+    return tf.sub(logRatioSum, tanhLogDet(y)) as tf.Tensor1D;
   }
 
   private update(): Record<string, number> {

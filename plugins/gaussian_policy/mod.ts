@@ -20,6 +20,7 @@ import {
   type PolicySpec,
   type Rng,
   squashToBox,
+  tanhLogDet,
   tf,
   type ValuesOf,
 } from "../../core/mod.ts";
@@ -121,7 +122,7 @@ export class GaussianPolicy implements Policy, OnnxExportable {
     const y = tf.clipByValue(t, -0.999, 0.999) as tf.Tensor2D;
     const gaussian = GaussianPolicy.gaussianLogProb(u, mean, logStd);
     // log|d action / d u| = sum log(scale * (1 - tanh^2) + 1e-6), as CleanRL's SAC.
-    const correction = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(t)), 1e-6)), 1);
+    const correction = tanhLogDet(t);
     const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum) as tf.Tensor1D;
     return { u, y, logProb };
   }
@@ -165,7 +166,7 @@ export class GaussianPolicy implements Policy, OnnxExportable {
       const t = tf.tanh(u);
       const y = tf.clipByValue(t, -0.999, 0.999);
       const gaussian = GaussianPolicy.gaussianLogProb(u, mean, logStd);
-      const correction = tf.sum(tf.log(tf.add(tf.sub(1, tf.square(t)), 1e-6)), 1);
+      const correction = tanhLogDet(t);
       const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum);
       save([t, tr, std, noise]);
       return {
