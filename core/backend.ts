@@ -11,6 +11,7 @@ import {
   enableNativeMatMul,
   nativeMatMulEnabled,
 } from "./blas.ts";
+import { registerWasmKernels } from "./wasm_kernels.ts";
 
 /**
  * Backends `--backend` accepts. `wasm-blas` is the wasm backend with its matrix multiply done by
@@ -80,7 +81,7 @@ async function useAuto(): Promise<string> {
 
 async function useWasmBlas(): Promise<string> {
   // the kernel is swapped before the backend switches, so a refusal leaves the current one
-  await import("@tensorflow/tfjs-backend-wasm");
+  await loadWasmBackend();
   const status = enableNativeMatMul();
   if (!status.enabled) {
     throw new BackendUnavailableError(
@@ -102,13 +103,19 @@ export function usingWasmBlas(): boolean {
   return tf.getBackend() === "wasm" && nativeMatMulEnabled();
 }
 
+/** Imports the wasm backend and puts core/wasm_kernels.ts's SIMD kernels in place. */
+async function loadWasmBackend(): Promise<void> {
+  await import("@tensorflow/tfjs-backend-wasm");
+  registerWasmKernels();
+}
+
 type TfBackend = Exclude<BackendName, "wasm-blas" | "auto">;
 
 async function activate(name: TfBackend): Promise<string> {
   if (tf.getBackend() === name) return tf.getBackend();
   switch (name) {
     case "wasm":
-      await import("@tensorflow/tfjs-backend-wasm");
+      await loadWasmBackend();
       break;
     case "cpu":
       break; // bundled with @tensorflow/tfjs

@@ -9,6 +9,7 @@
  * (or the `threads` option) asks for more.
  */
 import { tf } from "./tf.ts";
+import type { WasmBackendInternals } from "./wasm_kernels.ts";
 
 /** What {@link enableNativeMatMul} did. */
 export interface NativeMatMulStatus {
@@ -128,13 +129,6 @@ function loadBlas(): { lib: BlasLibrary; path: string } | { reason: string } {
 export function blasInstallHint(): string {
   return "install OpenBLAS (Debian/Ubuntu: `apt-get install libopenblas0-pthread`, macOS: " +
     "`brew install openblas`) or point DMERL_BLAS at a library exporting cblas_sgemm";
-}
-
-// tfjs-backend-wasm internals this kernel reads: the tensor table and the Emscripten module.
-interface WasmBackendInternals {
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
 }
 
 interface BatchMatMulArgs {

@@ -4,6 +4,12 @@
  */
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
+import {
+  type AdamStepConstants,
+  type HeapKernels,
+  heapKernels,
+  type WasmBackendInternals,
+} from "./wasm_kernels.ts";
 import type { Rng } from "./rng.ts";
 import type { OnnxGraph } from "./onnx.ts";
 
@@ -604,8 +610,23 @@ export function importVariables(prefix: string, vars: tf.Variable[], arrays: Nam
 
 /** `target <- tau * source + (1 - tau) * target`, variable by variable. */
 export function polyakUpdate(target: tf.Variable[], source: tf.Variable[], tau: number): void {
+  const wasm = wasmKernels();
   tf.tidy(() => {
     for (let i = 0; i < target.length; i++) {
+      if (wasm && target[i].dtype === "float32" && source[i].dtype === "float32") {
+        // one fused pass, the same bits as the tensor form below
+        const { backend, kernels } = wasm;
+        const out = backend.makeOutput(target[i].shape.slice(), "float32");
+        kernels.polyak(
+          offsetOf(backend, source[i]),
+          offsetOf(backend, target[i]),
+          offsetOf(backend, out),
+          target[i].size,
+          tau,
+        );
+        target[i].assign(tf.engine().makeTensorFromTensorInfo(out));
+        continue;
+      }
       target[i].assign(tf.add(tf.mul(source[i], tau), tf.mul(target[i], 1 - tau)));
     }
   });
@@ -622,81 +643,50 @@ export function normalTensor(rng: Rng, shape: number[]): tf.Tensor {
   return tf.tensor(rng.fillNormal(new Float32Array(size)), shape);
 }
 
-// tfjs-backend-wasm internals the fused Adam step reads: the tensor table and the heap.
-interface WasmHeap {
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+/** The wasm backend's internals and fused kernels when it is the running backend, else null. */
+function wasmKernels(): { backend: WasmBackendInternals; kernels: HeapKernels } | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  const kernels = heapKernels(backend);
+  return kernels ? { backend, kernels } : null;
 }
 
-/** The wasm backend's heap when it is the running backend, else null. */
-function wasmHeap(): WasmHeap | null {
-  return tf.getBackend() === "wasm" ? tf.backend() as unknown as WasmHeap : null;
-}
-
-/**
- * The largest variable (in elements) that {@link fusedAdamStep} updates: the kernels' fixed cost
- * (a dozen calls) dominates below it, their vectorised loops above it.
- */
-const FUSED_ADAM_MAX_SIZE = 1 << 15;
-
-/** The constants of one Adam step, as {@link Adam.applyGradients} computes them. */
-interface AdamConstants {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  stepSize: number;
-  bias2: number;
-  /** Gradient scale (norm clipping), 1 when off. */
-  scale: number;
+/** A float32 tensor's byte offset in the wasm memory. */
+function offsetOf(backend: WasmBackendInternals, tensor: { dataId: unknown }): number {
+  return backend.dataIdMap.get(tensor.dataId).memoryOffset;
 }
 
 /**
- * One Adam step for one variable in a single pass over the wasm heap, in place of the dozen
- * elementwise kernels (each with its own output allocation and engine bookkeeping) of the
- * tensor form. Every float32 operation of the tensor form is reproduced in the same order
- * with `Math.fround` (a float64 +, -, *, / or sqrt of float32 operands, rounded once to
- * float32, is the float32 result), so both give identical bits. The new moments and weights
- * are written to fresh tensors that the variables are assigned: a variable's buffer may be
- * shared (assign shares the dataId, e.g. a target network copied from this one), so it is
- * never written in place.
+ * One Adam step for one variable in a single fused pass over the wasm memory (see
+ * core/wasm_kernels.ts), in place of the dozen elementwise kernels of the tensor form, with
+ * identical bits. The new moments and weights go to fresh tensors that the variables are
+ * assigned: a variable's buffer may be shared (assign shares the dataId, e.g. a target network
+ * copied from this one), so it is never written in place.
  */
 function fusedAdamStep(
-  backend: WasmHeap,
+  wasm: { backend: WasmBackendInternals; kernels: HeapKernels },
   variable: tf.Variable,
   m: tf.Variable,
   v: tf.Variable,
   grad: tf.Tensor,
-  c: AdamConstants,
+  c: AdamStepConstants,
 ): void {
-  const f = Math.fround;
-  const n = variable.size;
+  const { backend, kernels } = wasm;
   const shape = variable.shape.slice();
   const outs = [0, 1, 2].map(() => backend.makeOutput(shape, "float32"));
-  // views are taken after the allocations: a grown memory detaches older ones
-  const buffer = backend.wasm.HEAPU8.buffer;
-  const view = (dataId: unknown) =>
-    new Float32Array(buffer, backend.dataIdMap.get(dataId).memoryOffset, n);
-  const [p0, m0, v0, g0] = [variable, m, v, grad].map((t) => view(t.dataId));
-  const [p1, m1, v1] = outs.map((t) => view(t.dataId));
-  const beta1 = f(c.beta1);
-  const oneMinusBeta1 = f(1 - c.beta1);
-  const beta2 = f(c.beta2);
-  const oneMinusBeta2 = f(1 - c.beta2);
-  const bias2 = f(c.bias2);
-  const eps = f(c.eps);
-  const stepSize = f(c.stepSize);
-  const scale = f(c.scale);
-  const scaled = c.scale !== 1;
-  for (let j = 0; j < n; j++) {
-    const g = scaled ? f(g0[j] * scale) : g0[j];
-    const mj = f(f(m0[j] * beta1) + f(g * oneMinusBeta1));
-    const vj = f(f(v0[j] * beta2) + f(f(g * g) * oneMinusBeta2));
-    const denom = f(f(f(Math.sqrt(vj)) / bias2) + eps);
-    m1[j] = mj;
-    v1[j] = vj;
-    p1[j] = f(p0[j] - f(f(mj / denom) * stepSize));
-  }
+  kernels.adam(
+    {
+      param: offsetOf(backend, variable),
+      m: offsetOf(backend, m),
+      v: offsetOf(backend, v),
+      grad: offsetOf(backend, grad),
+      paramOut: offsetOf(backend, outs[0]),
+      mOut: offsetOf(backend, outs[1]),
+      vOut: offsetOf(backend, outs[2]),
+    },
+    variable.size,
+    c,
+  );
   const engine = tf.engine();
   const [pt, mt, vt] = outs.map((info) => engine.makeTensorFromTensorInfo(info));
   variable.assign(pt);
@@ -768,14 +758,10 @@ export class Adam {
         const norm = tf.sqrt(sq);
         scale = tf.minimum(1, tf.div(this.maxGradNorm, tf.add(norm, 1e-6))) as tf.Scalar;
       }
-      const heap = wasmHeap();
-      let consts: AdamConstants | null = null;
+      const wasm = wasmKernels();
+      let consts: AdamStepConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {
-        const x = this.vars[i];
-        if (
-          heap && x.size <= FUSED_ADAM_MAX_SIZE && x.dtype === "float32" &&
-          grads[i].dtype === "float32"
-        ) {
+        if (wasm && this.vars[i].dtype === "float32" && grads[i].dtype === "float32") {
           consts ??= {
             beta1,
             beta2,
@@ -784,7 +770,7 @@ export class Adam {
             bias2,
             scale: typeof scale === "number" ? scale : scale.dataSync()[0],
           };
-          fusedAdamStep(heap, x, this.m[i], this.v[i], grads[i], consts);
+          fusedAdamStep(wasm, this.vars[i], this.m[i], this.v[i], grads[i], consts);
           continue;
         }
         const g = scale === 1 ? grads[i] : tf.mul(grads[i], scale);
