@@ -274,10 +274,28 @@ export class TwinQ {
 
   /** One Adam step on `mse(Q1, y) + mse(Q2, y)`; returns the loss. */
   fit(input: tf.Tensor2D, target: tf.Tensor1D): number {
-    return this.optimizer.minimize(() => {
-      const q = this.values(input, false, true, false);
-      return tf.sum(tf.mean(tf.square(tf.sub(q, target)), 1)) as tf.Scalar;
-    });
+    return this.minimizeSquaredError(() => this.values(input, false, true, false), target);
+  }
+
+  /**
+   * {@link TwinQ.fit} on `tf.concat([obs, action], 1)`, without the concatenation (or the
+   * slicing of it) when the networks have `obsInputs`.
+   */
+  fitOf(obs: tf.Tensor2D, action: tf.Tensor2D, target: tf.Tensor1D): number {
+    const pair = this.online;
+    if (pair.split === 0) {
+      return tf.tidy(() => this.fit(tf.concat([obs, action], 1) as tf.Tensor2D, target));
+    }
+    return this.minimizeSquaredError(
+      () => pair.applySplit(pair.obsFeatures(obs, true, false), action, true, false),
+      target,
+    );
+  }
+
+  private minimizeSquaredError(q: () => tf.Tensor2D, target: tf.Tensor1D): number {
+    return this.optimizer.minimize(() =>
+      tf.sum(tf.mean(tf.square(tf.sub(q(), target)), 1)) as tf.Scalar
+    );
   }
 
   /** Polyak-averages the targets toward the online networks. */

@@ -105,7 +105,12 @@ export class DiffSac implements Algorithm {
     const criticInputs = params.surrogate === "augmented"
       ? augmentedCriticInputs(env, this.K)
       : env.obsDim + env.actDim;
-    this.parts = new SoftActorCriticParts(context, criticInputs, chainReplayLayout(env, this.K));
+    this.parts = new SoftActorCriticParts(
+      context,
+      criticInputs,
+      chainReplayLayout(env, this.K),
+      params.surrogate === "augmented" ? undefined : env.obsDim,
+    );
   }
 
   /** One env step: K augmented steps through the DA-MDP, recording the latent chain. */
@@ -147,9 +152,7 @@ export class DiffSac implements Algorithm {
   ): { loss: tf.Scalar; pathLogRatio: tf.Tensor1D } {
     const chain = this.policy.sampleChain(obs, noise);
     const y = tf.clipByValue(tf.tanh(chain.latents[this.K]), -0.999, 0.999);
-    const q = this.parts.critics.min(tf.concat([obs, y], 1) as tf.Tensor2D, {
-      weightGrads: false,
-    });
+    const q = this.parts.critics.minOf(obs, y, { weightGrads: false });
     const logRatio = this.chainLogRatio(chain.logRatioSum, y);
     return {
       loss: tf.mean(tf.sub(tf.mul(alpha, logRatio), q)) as tf.Scalar,
@@ -202,7 +205,7 @@ export class DiffSac implements Algorithm {
         const nextObs = policy.obsTensor(batch.nextObs);
         const chain = policy.sampleChain(nextObs, nextNoise);
         const yNext = tf.clipByValue(tf.tanh(chain.latents[K]), -0.999, 0.999);
-        const minQ = critics.min(tf.concat([nextObs, yNext], 1) as tf.Tensor2D, { target: true });
+        const minQ = critics.minOf(nextObs, yNext, { target: true });
         const soft = tf.sub(minQ, tf.mul(alpha, this.chainLogRatio(chain.logRatioSum, yNext)));
         const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
         return tf.add(
@@ -210,9 +213,8 @@ export class DiffSac implements Algorithm {
           tf.mul(params.gamma, tf.mul(notDone, soft)),
         ) as tf.Tensor1D;
       });
-      const input = tf.concat([obs, y], 1) as tf.Tensor2D;
-      metrics.q_loss = critics.fit(input, target);
-      keep.push(y, nextNoise, target, input);
+      metrics.q_loss = critics.fitOf(obs, y, target);
+      keep.push(y, nextNoise, target);
       actorInputs = () =>
         this.chainActorLoss(obs, normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D, alpha);
     }

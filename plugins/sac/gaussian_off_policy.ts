@@ -63,17 +63,18 @@ export function collectGaussianStep(
   return step;
 }
 
-/** The critics' regression batch: inputs `[s, a]` and the soft Bellman targets. */
+/** The critics' regression batch: the replayed actions and the soft Bellman targets. */
 export interface SoftCriticBatch {
-  input: tf.Tensor2D;
+  action: tf.Tensor2D;
   target: tf.Tensor1D;
 }
 
 /**
- * SAC's critic batch on replayed transitions (`obs` is the batch's normalised observations):
- * input `[s, a]`, target `r + gamma (1 - terminated) (min Q'(s', a') - alpha log pi(a'|s'))`
- * with `a' ~ pi(.|s')` drawn with `batch * actDim` normals from `rng` (no entropy term when
- * alpha is 0). The caller disposes both tensors.
+ * SAC's critic batch on replayed transitions (`obs` is the batch's normalised observations), to
+ * fit `Q(s, a)` with `critics.fitOf(obs, action, target)`: target
+ * `r + gamma (1 - terminated) (min Q'(s', a') - alpha log pi(a'|s'))` with `a' ~ pi(.|s')` drawn
+ * with `batch * actDim` normals from `rng` (no entropy term when alpha is 0). The caller disposes
+ * both tensors.
  */
 export function softCriticBatch(
   policy: GaussianPolicy,
@@ -87,9 +88,7 @@ export function softCriticBatch(
   const B = obs.shape[0];
   const actDim = policy.actDim;
   const nextNoise = rng.fillNormal(new Float32Array(B * actDim));
-  const input = tf.tidy(() =>
-    tf.concat([obs, tf.tensor2d(batch.action, [B, actDim])], 1) as tf.Tensor2D
-  );
+  const action = tf.tensor2d(batch.action, [B, actDim]);
   const target = tf.tidy(() => {
     const nextObs = policy.obsTensor(batch.nextObs);
     const next = policy.sampleAction(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
@@ -98,5 +97,5 @@ export function softCriticBatch(
     const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
     return tf.add(tf.tensor1d(batch.reward), tf.mul(gamma, tf.mul(notDone, soft))) as tf.Tensor1D;
   });
-  return { input, target };
+  return { action, target };
 }

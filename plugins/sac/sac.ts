@@ -115,7 +115,7 @@ export class Sac implements Algorithm {
       alpha,
       gamma: params.gamma,
     });
-    metrics.q_loss = critics.fit(q.input, q.target);
+    metrics.q_loss = critics.fitOf(obs, q.action, q.target);
     if (this.updates % params.policyFrequency === 0) {
       // the critics do not change during the actor steps: their obs product is computed once
       const features = critics.obsFeatures(obs);
@@ -137,7 +137,7 @@ export class Sac implements Algorithm {
       features?.dispose();
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, q.input, q.target]);
+    tf.dispose([obs, q.action, q.target]);
     return metrics;
   }
 

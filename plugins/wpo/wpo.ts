@@ -210,6 +210,7 @@ export class Wpo implements Algorithm {
       context,
       env.obsDim + env.actDim,
       gaussianReplayLayout(env),
+      env.obsDim,
     );
     this.lagrange = new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr });
   }
@@ -246,7 +247,7 @@ export class Wpo implements Algorithm {
       const dq = dQdy
         ? dQdy(y)
         : tf.grad((yy: tf.Tensor) =>
-          tf.sum(this.critics.min(tf.concat([obs, yy], 1) as tf.Tensor2D, { weightGrads: false }))
+          tf.sum(this.critics.minOf(obs, yy as tf.Tensor2D, { weightGrads: false }))
         )(y) as tf.Tensor2D;
       return { u, eps: noise.clone(), g: softActionGradient(dq, u, mean, logStd, alpha), logProb };
     });
@@ -299,7 +300,7 @@ export class Wpo implements Algorithm {
       alpha,
       gamma: params.gamma,
     });
-    metrics.q_loss = critics.fit(q.input, q.target);
+    metrics.q_loss = critics.fitOf(obs, q.action, q.target);
     if (this.updates % params.policyFrequency === 0) {
       // the trust region's reference: the policy on this batch before the actor phase
       const old = params.trustRegion ? tf.tidy(() => policy.distribution(obs)) : null;
@@ -331,7 +332,7 @@ export class Wpo implements Algorithm {
       if (old) tf.dispose([old.mean, old.logStd]);
     }
     if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, q.input, q.target]);
+    tf.dispose([obs, q.action, q.target]);
     return metrics;
   }
 

@@ -226,8 +226,11 @@ for (const kernel of kernels) {
         )(action);
         assertClose(dAction.dataSync(), expected, "dQ/da");
       });
-      for (let i = 0; i < 2; i++) {
-        assertClose([split.fit(input, y)], [whole.fit(input, y)], `loss ${i}`);
+      // fit on the whole input, then fitOf on its parts: the same steps either way
+      for (let i = 0; i < 4; i++) {
+        const loss = i < 2 ? split.fit(input, y) : split.fitOf(obs, action, y);
+        const expected = i % 2 ? whole.fitOf(obs, action, y) : whole.fit(input, y);
+        assertClose([loss], [expected], `loss ${i}`);
         split.updateTargets(0.5);
         whole.updateTargets(0.5);
       }
