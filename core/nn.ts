@@ -106,7 +106,7 @@ function makeLinear(weightGrads: boolean, bias: boolean) {
       save(wIsVariable ? [x] : [x, w]);
       const xw = tf.matMul(x, w);
       return {
-        value: bias ? tf.add(xw, b) : xw,
+        value: bias ? addBias(xw, b) : xw,
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
           grads(dy, [saved[0], wIsVariable ? w : saved[1]] as tf.Tensor2D[]),
       };
@@ -201,7 +201,9 @@ function makeStackedLinear(
       const wIsVariable = w instanceof tf.Variable;
       save(wIsVariable ? [x] : [x, w]);
       let value = batchedMatMul(x, w);
-      for (const t of rest) value = tf.add(value, t);
+      // the bias first (fused on wasm), then the addend
+      if (rest.length > 0 && bias) value = addBias(value, rest[0]);
+      for (const t of bias ? rest.slice(1) : rest) value = tf.add(value, t);
       return {
         value,
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>
@@ -249,12 +251,59 @@ const OUTPUT_DERIVATIVE_ACTIVATIONS: readonly Activation[] = ["relu", "tanh", "l
 function activationGradFromOutput(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case "relu":
-      return tf.mul(dy, tf.step(y)); // y > 0 exactly where z > 0
+      return reluGradFromOutput(dy, y); // y > 0 exactly where z > 0
     case "tanh":
       return tf.mul(tf.sub(1, tf.square(y)), dy);
     default:
       return dy;
   }
+}
+
+/**
+ * `product + bias`, then `activation`, for a layer's matMul output: `[batch, out]` with a
+ * `[out]` bias or `[n, batch, out]` with `[n, 1, out]`. On the wasm backend the bias and a relu
+ * are one fused pass (see core/wasm_kernels.ts), with the bits of tf.add and tf.relu; off a
+ * gradient tape only (a custom op's forward pass, or inference), as the fused pass is not
+ * recorded on one.
+ */
+function addBias(
+  product: tf.Tensor,
+  bias: tf.Tensor,
+  activation: Activation = "linear",
+): tf.Tensor {
+  const fusable = (activation === "relu" || activation === "linear") &&
+    product.dtype === "float32" && bias.dtype === "float32" && product.rank >= 2 &&
+    product.rank <= 3 && !tapeIsOn();
+  const wasm = fusable ? wasmKernels() : null;
+  const cols = product.shape[product.rank - 1];
+  const rows = product.shape[product.rank - 2];
+  const groups = product.rank === 3 ? product.shape[0] : 1;
+  if (!wasm || bias.size !== groups * cols || bias.shape[bias.rank - 1] !== cols) {
+    return activate(tf.add(product, bias), activation);
+  }
+  const { backend, kernels } = wasm;
+  const out = backend.makeOutput(product.shape.slice(), "float32");
+  kernels.biasAdd(
+    offsetOf(backend, product),
+    offsetOf(backend, bias),
+    offsetOf(backend, out),
+    { groups, rows, cols },
+    activation === "relu",
+  );
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** `dy * step(y)`: relu's gradient from its output; one fused pass on wasm, off a tape. */
+function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const wasm = dy.dtype === "float32" && y.dtype === "float32" && dy.size === y.size &&
+      !tapeIsOn()
+    ? wasmKernels()
+    : null;
+  if (!wasm) return tf.mul(dy, tf.step(y));
+  const { backend, kernels } = wasm;
+  const out = backend.makeOutput(dy.shape.slice(), "float32");
+  kernels.reluGrad(offsetOf(backend, dy), offsetOf(backend, y), offsetOf(backend, out), dy.size);
+  return tf.engine().makeTensorFromTensorInfo(out);
 }
 
 /** Whether the engine records the next op on a gradient tape. */
@@ -295,15 +344,9 @@ function makeMlpOp(
         const inputs: tf.Tensor[] = [h];
         for (let i = 0; i <= last; i++) {
           const w = params[2 * i];
-          const z = tf.add(
-            stacked ? batchedMatMul(h, w) : tf.matMul(h as tf.Tensor2D, w),
-            params[2 * i + 1],
-          );
-          if (i === last) h = z;
-          else {
-            h = activate(z, activation);
-            inputs.push(h);
-          }
+          const product = stacked ? batchedMatMul(h, w) : tf.matMul(h as tf.Tensor2D, w);
+          h = addBias(product, params[2 * i + 1], i === last ? "linear" : activation);
+          if (i !== last) inputs.push(h);
         }
         // the first layer's input is x itself unless activated here (a linear activation is x)
         const xIsInput = inputs[0] === x;

@@ -53,6 +53,20 @@ export interface HeapKernels {
   polyak(source: number, target: number, out: number, n: number, tau: number): void;
   /** `out = tanh(x)` over `n` floats, within 7 ulp (see `TANH` below). */
   tanh(x: number, out: number, n: number): void;
+  /**
+   * `out = x + bias` (then relu when `relu`) over `groups` stacked `[rows, cols]` matrices, bias
+   * `[groups, cols]`: tf.add's (and tf.relu's) bits.
+   */
+  biasAdd(x: number, bias: number, out: number, shape: BiasShape, relu: boolean): void;
+  /** `out = dy * step(y)` over `n` floats: relu's gradient from its output, tfjs's bits. */
+  reluGrad(dy: number, y: number, out: number, n: number): void;
+}
+
+/** `groups` stacked `[rows, cols]` matrices. */
+export interface BiasShape {
+  groups: number;
+  rows: number;
+  cols: number;
 }
 
 // --- a minimal WebAssembly encoder: just what the two kernels need ---
@@ -112,12 +126,19 @@ interface Lanes {
   max: number[];
   /** Pushes the float32 constant `x` (in every lane). */
   constant(x: number): number[];
+  /** Pushes `z < 0 ? 0 : z` for local `z`: tf.relu's exact semantics (NaN and -0 kept). */
+  relu(z: number): number[];
+  /** Pushes `y > 0 ? dy : dy * 0` for locals `y`, `dy`: `dy * step(y)` as tfjs computes it. */
+  passWherePositive(y: number, dy: number): number[];
 }
 
 /** The four little-endian bytes of float32 `x`. */
 function f32Bytes(x: number): number[] {
   return [...new Uint8Array(new Float32Array([x]).buffer)];
 }
+
+const VECTOR_ZERO = [...simd(0x0c), ...Array(16).fill(0)];
+const SCALAR_ZERO = [0x43, 0, 0, 0, 0];
 
 const VECTOR: Lanes = {
   bytes: 16,
@@ -131,6 +152,19 @@ const VECTOR: Lanes = {
   min: simd(0xe8),
   max: simd(0xe9),
   constant: (x) => [...simd(0x0c), ...f32Bytes(x), ...f32Bytes(x), ...f32Bytes(x), ...f32Bytes(x)],
+  // z and not(z < 0)
+  relu: (z) => [...localGet(z), ...localGet(z), ...VECTOR_ZERO, ...simd(0x43), ...simd(0x4f)],
+  // v128.bitselect(dy, dy * 0, y > 0)
+  passWherePositive: (y, dy) => [
+    ...localGet(dy),
+    ...localGet(dy),
+    ...VECTOR_ZERO,
+    ...simd(0xe6),
+    ...localGet(y),
+    ...VECTOR_ZERO,
+    ...simd(0x44),
+    ...simd(0x52),
+  ],
 };
 
 const SCALAR: Lanes = {
@@ -145,6 +179,19 @@ const SCALAR: Lanes = {
   min: [0x96],
   max: [0x97],
   constant: (x) => [0x43, ...f32Bytes(x)],
+  // select(0, z, z < 0)
+  relu: (z) => [...SCALAR_ZERO, ...localGet(z), ...localGet(z), ...SCALAR_ZERO, 0x5d, 0x1b],
+  // select(dy, dy * 0, y > 0)
+  passWherePositive: (y, dy) => [
+    ...localGet(dy),
+    ...localGet(dy),
+    ...SCALAR_ZERO,
+    0x94,
+    ...localGet(y),
+    ...SCALAR_ZERO,
+    0x5e,
+    0x1b,
+  ],
 };
 
 /**
@@ -156,6 +203,20 @@ type Body = (
   lanes: Lanes,
   use: { constant(k: number): number[]; at(p: number): number[]; tmp(k: number): number },
 ) => number[];
+
+/** `while (i < limit) { body; i += lanes.bytes }` for i32 locals `i` and `limit`. */
+// deno-fmt-ignore
+function lanesLoop(lanes: Lanes, i: number, limit: number, body: number[]): number[] {
+  return [
+    0x02, 0x40, // block
+    0x03, 0x40, // loop
+    ...localGet(i), ...localGet(limit), ...I32_GE_U, 0x0d, 1, // br_if out of the block
+    ...body,
+    ...localGet(i), ...i32Const(lanes.bytes), ...I32_ADD, ...localSet(i),
+    0x0c, 0, // br to the loop
+    0x0b, 0x0b, // end loop, end block
+  ];
+}
 
 /**
  * One exported function over `pointers` i32 byte offsets, an i32 element count, then `floats`
@@ -171,20 +232,17 @@ function elementwiseFunction(pointers: number, floats: number, temps: number, bo
   const vecTmp = (k: number) => first + 3 + floats + k;
   const scalarTmp = (k: number) => first + 3 + floats + temps + k;
   const locals = [[...uleb(3), I32], [...uleb(floats + temps), V128], [...uleb(temps), F32]];
-  // deno-fmt-ignore
-  const loop = (lanes: Lanes, limit: number, vector: boolean) => [
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...localGet(i), ...localGet(limit), ...I32_GE_U, 0x0d, 1, // br_if out of the block
-    ...body(lanes, {
-      constant: (k) => localGet(vector ? splat(k) : count + 1 + k),
-      at: (p) => [...localGet(p), ...localGet(i), ...I32_ADD],
-      tmp: (k) => vector ? vecTmp(k) : scalarTmp(k),
-    }),
-    ...localGet(i), ...i32Const(lanes.bytes), ...I32_ADD, ...localSet(i),
-    0x0c, 0, // br to the loop
-    0x0b, 0x0b, // end loop, end block
-  ];
+  const loop = (lanes: Lanes, limit: number, vector: boolean) =>
+    lanesLoop(
+      lanes,
+      i,
+      limit,
+      body(lanes, {
+        constant: (k) => localGet(vector ? splat(k) : count + 1 + k),
+        at: (p) => [...localGet(p), ...localGet(i), ...I32_ADD],
+        tmp: (k) => vector ? vecTmp(k) : scalarTmp(k),
+      }),
+    );
   // deno-fmt-ignore
   const code = [
     ...vec(locals),
@@ -283,11 +341,93 @@ const TANH = elementwiseFunction(2, 0, 2, (l, { at, tmp }) => {
   ];
 });
 
-const KERNEL_NAMES = ["adam", "polyak", "tanh"];
+/**
+ * One exported function `(x, bias, out, groups, rows, cols)` over `groups` stacked `[rows, cols]`
+ * float32 matrices with one bias row each (`[groups, cols]`): for each row, the body runs on its
+ * elements four at a time while four remain, then one at a time, with `at(0)`, `at(1)`, `at(2)`
+ * the addresses of the current element of x's row, the bias row and out's row.
+ */
+function rowwiseFunction(temps: number, body: Body) {
+  const [X, BIAS, OUT, GROUPS, ROWS, COLS] = [0, 1, 2, 3, 4, 5];
+  const first = 6;
+  const [row, totalRows, rowBytes, vecBytes, c, xRow, bRow, oRow] = Array.from(
+    { length: 8 },
+    (_, k) => first + k,
+  );
+  const vecTmp = (k: number) => first + 8 + k;
+  const scalarTmp = (k: number) => first + 8 + temps + k;
+  const rowPointers = [xRow, bRow, oRow];
+  const locals = [[...uleb(8), I32], [...uleb(temps), V128], [...uleb(temps), F32]];
+  const inner = (lanes: Lanes, limit: number, vector: boolean) =>
+    lanesLoop(
+      lanes,
+      c,
+      limit,
+      body(lanes, {
+        constant: () => {
+          throw new Error("rowwise kernels take no float parameters");
+        },
+        at: (p) => [...localGet(rowPointers[p]), ...localGet(c), ...I32_ADD],
+        tmp: (k) => vector ? vecTmp(k) : scalarTmp(k),
+      }),
+    );
+  const rowStart = (base: number, index: number[]) => [
+    ...localGet(base),
+    ...index,
+    ...localGet(rowBytes),
+    0x6c, // i32.mul
+    ...I32_ADD,
+  ];
+  // deno-fmt-ignore
+  const code = [
+    ...vec(locals),
+    ...localGet(GROUPS), ...localGet(ROWS), 0x6c, ...localSet(totalRows),
+    ...localGet(COLS), ...i32Const(2), ...I32_SHL, ...localSet(rowBytes),
+    ...localGet(rowBytes), ...i32Const(-16), ...I32_AND, ...localSet(vecBytes),
+    ...lanesLoop(SCALAR_ROW, row, totalRows, [
+      ...rowStart(X, localGet(row)), ...localSet(xRow),
+      ...rowStart(OUT, localGet(row)), ...localSet(oRow),
+      ...rowStart(BIAS, [...localGet(row), ...localGet(ROWS), 0x6e]), ...localSet(bRow), // div_u
+      ...i32Const(0), ...localSet(c),
+      ...inner(VECTOR, vecBytes, true),
+      ...inner(SCALAR, rowBytes, false),
+    ]),
+    0x0b,
+  ];
+  const params = Array(6).fill(I32);
+  return { type: [0x60, ...vec(params.map((t) => [t])), 0], code: [...uleb(code.length), ...code] };
+}
+
+/** {@link lanesLoop}'s step of one for the row counter. */
+const SCALAR_ROW: Lanes = { ...SCALAR, bytes: 1 };
+
+// biasRelu(x, bias, out, groups, rows, cols): out = relu(x + bias)
+// deno-fmt-ignore
+const BIAS_RELU = rowwiseFunction(1, (l, { at, tmp }) => [
+  ...at(2), ...at(0), ...l.load, ...at(1), ...l.load, ...l.add, ...localSet(tmp(0)),
+  ...l.relu(tmp(0)), ...l.store,
+]);
+
+// biasAdd(x, bias, out, groups, rows, cols): out = x + bias
+// deno-fmt-ignore
+const BIAS_ADD = rowwiseFunction(0, (l, { at }) => [
+  ...at(2), ...at(0), ...l.load, ...at(1), ...l.load, ...l.add, ...l.store,
+]);
+
+// reluGrad(dy, y, out, n): out = dy * step(y)
+// deno-fmt-ignore
+const RELU_GRAD = elementwiseFunction(3, 0, 2, (l, { at, tmp }) => [
+  ...at(2),
+  ...at(0), ...l.load, ...localSet(tmp(1)),
+  ...at(1), ...l.load, ...localSet(tmp(0)),
+  ...l.passWherePositive(tmp(0), tmp(1)), ...l.store,
+]);
+
+const KERNEL_NAMES = ["adam", "polyak", "tanh", "biasRelu", "biasAdd", "reluGrad"];
 
 /** The module's bytes: memory imported as `env.memory`; `adam`, `polyak` and `tanh` exported. */
 export function kernelModuleBytes(): Uint8Array {
-  const functions = [ADAM, POLYAK, TANH]; // in KERNEL_NAMES' order
+  const functions = [ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD]; // KERNEL_NAMES' order
   return new Uint8Array([
     0x00,
     0x61,
@@ -329,6 +469,9 @@ export function heapKernels(backend: WasmBackendInternals): HeapKernels | null {
     adam: (...args: number[]) => void;
     polyak: (...args: number[]) => void;
     tanh: (...args: number[]) => void;
+    biasRelu: (...args: number[]) => void;
+    biasAdd: (...args: number[]) => void;
+    reluGrad: (...args: number[]) => void;
   };
   const kernels: HeapKernels = {
     adam: (b, n, c) =>
@@ -352,6 +495,9 @@ export function heapKernels(backend: WasmBackendInternals): HeapKernels | null {
       ),
     polyak: (source, target, out, n, tau) => exports.polyak(source, target, out, n, tau, 1 - tau),
     tanh: (x, out, n) => exports.tanh(x, out, n),
+    biasAdd: (x, bias, out, { groups, rows, cols }, relu) =>
+      (relu ? exports.biasRelu : exports.biasAdd)(x, bias, out, groups, rows, cols),
+    reluGrad: (dy, y, out, n) => exports.reluGrad(dy, y, out, n),
   };
   instances.set(memory, kernels);
   return kernels;

@@ -105,3 +105,35 @@ Deno.test("tf.tanh's gradient on wasm equals finite differences", () => {
     assert.ok(Math.abs(grad[i] - fd) < 2e-4 * (1 + Math.abs(fd)), `${i}: ${grad[i]} vs ${fd}`);
   }
 });
+
+for (const [groups, rows, cols] of [[1, 5, 7], [2, 3, 8], [2, 256, 13], [1, 1, 1]]) {
+  Deno.test(`biasAdd and reluGrad kernels give tf.add, tf.relu and dy * step(y)'s bits (${groups}x${rows}x${cols})`, () => {
+    const kernels = heapKernels(tf.backend() as unknown as WasmBackendInternals)!;
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const rng = new Rng(groups * 1000 + rows * 10 + cols);
+    // exact zeros among the sums, as a relu's input has
+    const x = randomArray(rng, groups * rows * cols).map((v, i) => (i % 5 ? v : 0));
+    const bias = randomArray(rng, groups * cols).map((v, i) => (i % 3 ? v : 0));
+    const shape = groups === 1 ? [rows, cols] : [groups, rows, cols];
+    const biasShape = groups === 1 ? [cols] : [groups, 1, cols];
+    const xt = tf.tensor(x, shape);
+    const bt = tf.tensor(bias, biasShape);
+    const offset = (t: { dataId: unknown }) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    for (const relu of [false, true]) {
+      const out = tf.zeros(shape);
+      kernels.biasAdd(offset(xt), offset(bt), offset(out), { groups, rows, cols }, relu);
+      const expected = tf.tidy(() => {
+        const sum = tf.add(xt, bt);
+        return (relu ? tf.relu(sum) : sum).dataSync();
+      });
+      assert.deepEqual(out.dataSync(), expected, `relu ${relu}`);
+      out.dispose();
+    }
+    const dy = tf.tensor(randomArray(rng, x.length), shape);
+    const out = tf.zeros(shape);
+    kernels.reluGrad(offset(dy), offset(xt), offset(out), x.length);
+    const expected = tf.tidy(() => tf.mul(dy, tf.step(xt)).dataSync());
+    assert.deepEqual(out.dataSync(), expected, "reluGrad");
+    tf.dispose([xt, bt, dy, out]);
+  });
+}
