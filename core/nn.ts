@@ -4,12 +4,7 @@
  */
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
-import {
-  type AdamStepConstants,
-  type HeapKernels,
-  heapKernels,
-  type WasmBackendInternals,
-} from "./wasm_kernels.ts";
+import { type AdamStepConstants, WasmTensorKernels } from "./wasm_kernels.ts";
 import type { Rng } from "./rng.ts";
 import type { OnnxGraph } from "./onnx.ts";
 
@@ -274,36 +269,22 @@ function addBias(
   const fusable = (activation === "relu" || activation === "linear") &&
     product.dtype === "float32" && bias.dtype === "float32" && product.rank >= 2 &&
     product.rank <= 3 && !tapeIsOn();
-  const wasm = fusable ? wasmKernels() : null;
+  const wasm = fusable ? WasmTensorKernels.current() : null;
   const cols = product.shape[product.rank - 1];
   const rows = product.shape[product.rank - 2];
   const groups = product.rank === 3 ? product.shape[0] : 1;
   if (!wasm || bias.size !== groups * cols || bias.shape[bias.rank - 1] !== cols) {
     return activate(tf.add(product, bias), activation);
   }
-  const { backend, kernels } = wasm;
-  const out = backend.makeOutput(product.shape.slice(), "float32");
-  kernels.biasAdd(
-    offsetOf(backend, product),
-    offsetOf(backend, bias),
-    offsetOf(backend, out),
-    { groups, rows, cols },
-    activation === "relu",
-  );
-  return tf.engine().makeTensorFromTensorInfo(out);
+  return wasm.biasAdd(product, bias, { groups, rows, cols }, activation === "relu");
 }
 
 /** `dy * step(y)`: relu's gradient from its output; one fused pass on wasm, off a tape. */
 function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  const wasm = dy.dtype === "float32" && y.dtype === "float32" && dy.size === y.size &&
-      !tapeIsOn()
-    ? wasmKernels()
-    : null;
-  if (!wasm) return tf.mul(dy, tf.step(y));
-  const { backend, kernels } = wasm;
-  const out = backend.makeOutput(dy.shape.slice(), "float32");
-  kernels.reluGrad(offsetOf(backend, dy), offsetOf(backend, y), offsetOf(backend, out), dy.size);
-  return tf.engine().makeTensorFromTensorInfo(out);
+  const fusable = dy.dtype === "float32" && y.dtype === "float32" && dy.size === y.size &&
+    !tapeIsOn();
+  const wasm = fusable ? WasmTensorKernels.current() : null;
+  return wasm ? wasm.reluGrad(dy, y) : tf.mul(dy, tf.step(y));
 }
 
 /** Whether the engine records the next op on a gradient tape. */
@@ -653,24 +634,16 @@ export function importVariables(prefix: string, vars: tf.Variable[], arrays: Nam
 
 /** `target <- tau * source + (1 - tau) * target`, variable by variable. */
 export function polyakUpdate(target: tf.Variable[], source: tf.Variable[], tau: number): void {
-  const wasm = wasmKernels();
+  const wasm = WasmTensorKernels.current();
   tf.tidy(() => {
     for (let i = 0; i < target.length; i++) {
-      if (wasm && target[i].dtype === "float32" && source[i].dtype === "float32") {
-        // one fused pass, the same bits as the tensor form below
-        const { backend, kernels } = wasm;
-        const out = backend.makeOutput(target[i].shape.slice(), "float32");
-        kernels.polyak(
-          offsetOf(backend, source[i]),
-          offsetOf(backend, target[i]),
-          offsetOf(backend, out),
-          target[i].size,
-          tau,
-        );
-        target[i].assign(tf.engine().makeTensorFromTensorInfo(out));
-        continue;
-      }
-      target[i].assign(tf.add(tf.mul(source[i], tau), tf.mul(target[i], 1 - tau)));
+      // one fused pass on wasm, the same bits as the tensor form
+      const fused = wasm && target[i].dtype === "float32" && source[i].dtype === "float32";
+      target[i].assign(
+        fused
+          ? wasm.polyak(source[i], target[i], tau)
+          : tf.add(tf.mul(source[i], tau), tf.mul(target[i], 1 - tau)),
+      );
     }
   });
 }
@@ -684,58 +657,6 @@ export function copyVariables(target: tf.Variable[], source: tf.Variable[]): voi
 export function normalTensor(rng: Rng, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(rng.fillNormal(new Float32Array(size)), shape);
-}
-
-/** The wasm backend's internals and fused kernels when it is the running backend, else null. */
-function wasmKernels(): { backend: WasmBackendInternals; kernels: HeapKernels } | null {
-  if (tf.getBackend() !== "wasm") return null;
-  const backend = tf.backend() as unknown as WasmBackendInternals;
-  const kernels = heapKernels(backend);
-  return kernels ? { backend, kernels } : null;
-}
-
-/** A float32 tensor's byte offset in the wasm memory. */
-function offsetOf(backend: WasmBackendInternals, tensor: { dataId: unknown }): number {
-  return backend.dataIdMap.get(tensor.dataId).memoryOffset;
-}
-
-/**
- * One Adam step for one variable in a single fused pass over the wasm memory (see
- * core/wasm_kernels.ts), in place of the dozen elementwise kernels of the tensor form, with
- * identical bits. The new moments and weights go to fresh tensors that the variables are
- * assigned: a variable's buffer may be shared (assign shares the dataId, e.g. a target network
- * copied from this one), so it is never written in place.
- */
-function fusedAdamStep(
-  wasm: { backend: WasmBackendInternals; kernels: HeapKernels },
-  variable: tf.Variable,
-  m: tf.Variable,
-  v: tf.Variable,
-  grad: tf.Tensor,
-  c: AdamStepConstants,
-): void {
-  const { backend, kernels } = wasm;
-  const shape = variable.shape.slice();
-  const outs = [0, 1, 2].map(() => backend.makeOutput(shape, "float32"));
-  kernels.adam(
-    {
-      param: offsetOf(backend, variable),
-      m: offsetOf(backend, m),
-      v: offsetOf(backend, v),
-      grad: offsetOf(backend, grad),
-      paramOut: offsetOf(backend, outs[0]),
-      mOut: offsetOf(backend, outs[1]),
-      vOut: offsetOf(backend, outs[2]),
-    },
-    variable.size,
-    c,
-  );
-  const engine = tf.engine();
-  const [pt, mt, vt] = outs.map((info) => engine.makeTensorFromTensorInfo(info));
-  variable.assign(pt);
-  m.assign(mt);
-  v.assign(vt);
-  tf.dispose([pt, mt, vt]);
 }
 
 /** Options of {@link Adam}. */
@@ -801,7 +722,10 @@ export class Adam {
         const norm = tf.sqrt(sq);
         scale = tf.minimum(1, tf.div(this.maxGradNorm, tf.add(norm, 1e-6))) as tf.Scalar;
       }
-      const wasm = wasmKernels();
+      // on wasm, one fused pass per variable in place of the dozen kernels below (same bits);
+      // fresh tensors are assigned, since a variable's buffer may be shared (a target network
+      // copied from this one)
+      const wasm = WasmTensorKernels.current();
       let consts: AdamStepConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {
         if (wasm && this.vars[i].dtype === "float32" && grads[i].dtype === "float32") {
@@ -813,7 +737,10 @@ export class Adam {
             bias2,
             scale: typeof scale === "number" ? scale : scale.dataSync()[0],
           };
-          fusedAdamStep(wasm, this.vars[i], this.m[i], this.v[i], grads[i], consts);
+          const [p, m, v] = wasm.adam(this.vars[i], this.m[i], this.v[i], grads[i], consts);
+          this.vars[i].assign(p);
+          this.m[i].assign(m);
+          this.v[i].assign(v);
           continue;
         }
         const g = scale === 1 ? grads[i] : tf.mul(grads[i], scale);

@@ -525,12 +525,93 @@ export function registerWasmKernels(): void {
       if (!kernels) return fallback(args);
       const out = backend.makeOutput(x.shape.slice(), "float32");
       const size = x.shape.reduce((a, b) => a * b, 1);
-      kernels.tanh(
-        backend.dataIdMap.get(x.dataId).memoryOffset,
-        backend.dataIdMap.get(out.dataId).memoryOffset,
-        size,
-      );
+      kernels.tanh(offsetOf(backend, x), offsetOf(backend, out), size);
       return out;
     }) as unknown as tf.KernelFunc,
   });
+}
+
+/** A float32 tensor's byte offset in the wasm memory. */
+function offsetOf(backend: WasmBackendInternals, tensor: { dataId: unknown }): number {
+  return backend.dataIdMap.get(tensor.dataId).memoryOffset;
+}
+
+/**
+ * The kernels on the running wasm backend's tensors: inputs are read where they lie, outputs are
+ * fresh float32 tensors (a tensor's buffer may be shared, e.g. by a variable assigned from it, so
+ * none is written in place). The results are not recorded on a gradient tape.
+ */
+export class WasmTensorKernels {
+  private constructor(
+    private readonly backend: WasmBackendInternals,
+    private readonly kernels: HeapKernels,
+  ) {}
+
+  /** The kernels when the wasm backend is running and they load there, else null. */
+  static current(): WasmTensorKernels | null {
+    if (tf.getBackend() !== "wasm") return null;
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const kernels = heapKernels(backend);
+    return kernels ? new WasmTensorKernels(backend, kernels) : null;
+  }
+
+  /** Allocates outputs of `shapes`, runs `call` on the byte offsets, returns the outputs. */
+  private run(
+    inputs: tf.Tensor[],
+    shapes: number[][],
+    call: (inputs: number[], outputs: number[]) => void,
+  ): tf.Tensor[] {
+    const outs = shapes.map((shape) => this.backend.makeOutput(shape.slice(), "float32"));
+    const offset = (t: { dataId: unknown }) => offsetOf(this.backend, t);
+    call(inputs.map(offset), outs.map(offset));
+    return outs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+  }
+
+  /** One Adam step: the new parameter, first and second moments. */
+  adam(
+    param: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    grad: tf.Tensor,
+    c: AdamStepConstants,
+  ): tf.Tensor[] {
+    const shape = param.shape;
+    return this.run(
+      [param, m, v, grad],
+      [shape, shape, shape],
+      ([p, m0, v0, g], [p1, m1, v1]) =>
+        this.kernels.adam(
+          { param: p, m: m0, v: v0, grad: g, paramOut: p1, mOut: m1, vOut: v1 },
+          param.size,
+          c,
+        ),
+    );
+  }
+
+  /** `source tau + target (1 - tau)`. */
+  polyak(source: tf.Tensor, target: tf.Tensor, tau: number): tf.Tensor {
+    return this.run(
+      [source, target],
+      [target.shape],
+      ([s, t], [out]) => this.kernels.polyak(s, t, out, target.size, tau),
+    )[0];
+  }
+
+  /** `x + bias` (then relu) for `x` of `shape` as {@link HeapKernels.biasAdd} takes it. */
+  biasAdd(x: tf.Tensor, bias: tf.Tensor, shape: BiasShape, relu: boolean): tf.Tensor {
+    return this.run(
+      [x, bias],
+      [x.shape],
+      ([xo, b], [out]) => this.kernels.biasAdd(xo, b, out, shape, relu),
+    )[0];
+  }
+
+  /** `dy * step(y)` (same sizes). */
+  reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+    return this.run(
+      [dy, y],
+      [dy.shape],
+      ([d, yo], [out]) => this.kernels.reluGrad(d, yo, out, dy.size),
+    )[0];
+  }
 }
