@@ -37,6 +37,16 @@ const esc = (text: unknown): string =>
 
 const seriesLabel = (r: RunRecord): string => r.K === null ? r.algo : `${r.algo} K=${r.K}`;
 
+/** A markdown table (cells are plain text; pipes escaped). */
+function markdownTable(header: string[], rows: string[][]): string {
+  const cell = (c: string) => c.replace(/\|/g, "\\|");
+  return [
+    `| ${header.map(cell).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ].join("\n");
+}
+
 function table(header: string[], rows: string[][]): string {
   const head = header.map((h) => `<th>${esc(h)}</th>`).join("");
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n");
@@ -68,13 +78,14 @@ text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1em
 .note{color:#555}`;
 
 /**
- * Builds the report of the runs in `dir` and writes it (HTML plus one SVG per figure).
- * Returns the HTML path and the SVG paths.
+ * Builds the report of the runs in `dir` and writes it: HTML, one SVG per figure, and the
+ * final-return tables as markdown next to the HTML (same name, `.md`), for pasting into docs.
+ * Returns the HTML, SVG and markdown paths.
  */
 export async function writeReport(
   dir: string,
   options: ReportOptions = {},
-): Promise<{ html: string; svgs: string[] }> {
+): Promise<{ html: string; svgs: string[]; markdown: string }> {
   dir = dir.replace(/\/+$/, "");
   if (!Deno.statSync(dir).isDirectory) throw new ConfigError(`DIR: '${dir}' is not a folder`);
   const out = options.out ?? `${dir}/report.html`;
@@ -104,6 +115,10 @@ export async function writeReport(
     }</figcaption></figure>`;
   };
   const unfinished = runs.filter((r) => r.status !== "finished");
+  const markdown: string[] = [
+    `# ${meta.name ? `Experiment ${meta.name}` : `Runs in ${dir}`}`,
+    ...(meta.description ? ["", meta.description] : []),
+  ];
   const parts: string[] = [
     `<h1>${esc(meta.name ? `Experiment ${meta.name}` : `Runs in ${dir}`)}</h1>`,
     meta.description ? `<p>${esc(meta.description)}</p>` : "",
@@ -139,27 +154,26 @@ export async function writeReport(
       const [lo, hi] = bootstrapInterval(finals, iqm, { resamples: options.resamples, seed });
       const sps = meanStd(rs.map((r) => r.stepsPerS).filter((x): x is number => x !== null));
       return [
-        esc(label),
+        label,
         `${done.length} / ${rs.length}`,
         finals.length ? `${formatReturn(mean)} ± ${formatReturn(std)}` : "—",
         finals.length
           ? `${formatReturn(iqm(finals))} [${formatReturn(lo)}, ${formatReturn(hi)}]`
           : "—",
-        esc(done.map((r) => `s${r.seed}: ${formatReturn(r.finalEval!)}`).join(", ")),
+        done.map((r) => `s${r.seed}: ${formatReturn(r.finalEval!)}`).join(", "),
         Number.isFinite(sps.mean) ? sps.mean.toFixed(0) : "—",
       ];
     });
-    parts.push(table(
-      [
-        "configuration",
-        "finished seeds",
-        "final return (mean ± std)",
-        "IQM [95% CI]",
-        "per seed",
-        "steps/s (mean)",
-      ],
-      rows,
-    ));
+    const header = [
+      "configuration",
+      "finished seeds",
+      "final return (mean ± std)",
+      "IQM [95% CI]",
+      "per seed",
+      "steps/s (mean)",
+    ];
+    parts.push(table(header, rows.map((r) => r.map(esc))));
+    markdown.push("", `## ${env}`, "", markdownTable(header, rows));
   }
 
   const wells = runs.filter((r) => r.env === "DoubleWell-v0");
@@ -233,7 +247,24 @@ export async function writeReport(
     esc(meta.name ?? dir)
   } report</title><style>${CSS}</style></head><body>\n${parts.join("\n")}\n</body></html>\n`;
   Deno.writeTextFileSync(out, html);
-  return { html: out, svgs };
+  if (missing.length > 0 || unfinished.length > 0) {
+    markdown.push(
+      "",
+      `Not in the tables: ${unfinished.length} unfinished run(s), ${missing.length} expected ` +
+        "run(s) without a folder.",
+    );
+  }
+  markdown.push(
+    "",
+    "Final return: a run's last deterministic evaluation. IQM: mean of the middle half of the " +
+      `seeds' final returns; 95% CI: percentile bootstrap over seeds (${
+        options.resamples ?? 2000
+      } resamples, seed ${seed}).`,
+    "",
+  );
+  const markdownPath = `${outDir}/${base}.md`;
+  Deno.writeTextFileSync(markdownPath, markdown.join("\n"));
+  return { html: out, svgs, markdown: markdownPath };
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -261,8 +292,8 @@ if (import.meta.main) {
     } catch {
       throw new ConfigError(`DIR: '${dir}' does not exist`);
     }
-    const { html, svgs } = await writeReport(dir, args.values as ReportOptions);
-    console.error(`figures: ${svgs.join(", ") || "none"}`);
+    const { html, svgs, markdown } = await writeReport(dir, args.values as ReportOptions);
+    console.error(`figures: ${svgs.join(", ") || "none"}; tables as markdown: ${markdown}`);
     console.log(html);
     return 0;
   });

@@ -139,7 +139,7 @@ Deno.test("report: tables, curves and the DoubleWell scatter from synthetic run 
     }),
   );
 
-  const { html, svgs } = await writeReport(dir, { resamples: 500 });
+  const { html, svgs, markdown } = await writeReport(dir, { resamples: 500 });
   assert.equal(html, `${dir}/report.html`);
   const text = Deno.readTextFileSync(html);
   assert.match(text, /^<!DOCTYPE html>/);
@@ -165,5 +165,14 @@ Deno.test("report: tables, curves and the DoubleWell scatter from synthetic run 
     "report-curves-Pendulum-v1.svg",
   ]);
   for (const path of svgs) assert.match(Deno.readTextFileSync(path), /^<svg/);
+  assert.equal(markdown, `${dir}/report.md`);
+  const md = Deno.readTextFileSync(markdown);
+  assert.match(md, /^# Experiment synthetic\n\nmade up\n/);
+  assert.match(md, /\n## Pendulum-v1\n\n\| configuration \| finished seeds \|/);
+  assert.match(
+    md,
+    /\n\| sac \| 2 \/ 2 \| -200\.0 ± 50\.0 \| -200\.0 \[-250\.0, -150\.0\] \| s0: -150\.0, s1: -250\.0 \|/,
+  );
+  assert.match(md, /1 unfinished run\(s\), 1 expected run\(s\) without a folder/);
   Deno.removeSync(dir, { recursive: true });
 });
