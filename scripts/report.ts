@@ -153,10 +153,13 @@ export async function writeReport(
       const { mean, std } = meanStd(finals);
       const [lo, hi] = bootstrapInterval(finals, iqm, { resamples: options.resamples, seed });
       const sps = meanStd(rs.map((r) => r.stepsPerS).filter((x): x is number => x !== null));
+      // the area under the curve per step: each finished run's mean over all its evaluations
+      const overRun = meanStd(done.map((r) => meanStd(r.curve.map((p) => p.mean)).mean));
       return [
         label,
         `${done.length} / ${rs.length}`,
         finals.length ? `${formatReturn(mean)} ± ${formatReturn(std)}` : "—",
+        finals.length ? `${formatReturn(overRun.mean)} ± ${formatReturn(overRun.std)}` : "—",
         finals.length
           ? `${formatReturn(iqm(finals))} [${formatReturn(lo)}, ${formatReturn(hi)}]`
           : "—",
@@ -168,6 +171,7 @@ export async function writeReport(
       "configuration",
       "finished seeds",
       "final return (mean ± std)",
+      "mean over evaluations (mean ± std)",
       "IQM [95% CI]",
       "per seed",
       "steps/s (mean)",
@@ -238,7 +242,9 @@ export async function writeReport(
     parts.push("</ul>");
   }
   parts.push(
-    `<p class="note">Final return: a run's last deterministic evaluation (finished runs only). ` +
+    `<p class="note">Final return: a run's last deterministic evaluation (finished runs only); ` +
+      `mean over evaluations: a run's mean over all its evaluations (the area under its curve ` +
+      `per step), then mean ± std over seeds. ` +
       `IQM: mean of the middle half of the seeds' final returns (floor(n/4) dropped at each ` +
       `end); 95% CI: percentile bootstrap over seeds, ${options.resamples ?? 2000} resamples, ` +
       `seed ${seed}. Steps/s: env steps over training wall-clock.</p>`,
@@ -256,7 +262,9 @@ export async function writeReport(
   }
   markdown.push(
     "",
-    "Final return: a run's last deterministic evaluation. IQM: mean of the middle half of the " +
+    "Final return: a run's last deterministic evaluation. Mean over evaluations: a run's mean " +
+      "over all its evaluations (the area under its curve per step, less noisy than one " +
+      "evaluation), then mean ± std over seeds. IQM: mean of the middle half of the " +
       `seeds' final returns; 95% CI: percentile bootstrap over seeds (${
         options.resamples ?? 2000
       } resamples, seed ${seed}).`,

@@ -147,7 +147,11 @@ Deno.test("report: tables, curves and the DoubleWell scatter from synthetic run 
   assert.ok((text.match(/<svg/g) ?? []).length >= 3, "curves per env and the scatter");
   assert.ok(!/<(script|img|link)\b/.test(text), "self-contained");
   // sac finals -150 and -250: mean -200, std 50; IQM of two values is their mean
-  assert.match(text, /<td>sac<\/td><td>2 \/ 2<\/td><td>-200\.0 ± 50\.0<\/td>/);
+  // their evaluations: s0 -400, -150 (mean -275), s1 -300, -250 (mean -275)
+  assert.match(
+    text,
+    /<td>sac<\/td><td>2 \/ 2<\/td><td>-200\.0 ± 50\.0<\/td><td>-275\.0 ± 0\.0+<\/td>/,
+  );
   assert.match(text, /<td>-200\.0 \[-250\.0, -150\.0\]<\/td>/);
   assert.match(text, /<td>s0: -150\.0, s1: -250\.0<\/td>/);
   assert.match(text, /<td>diffsac K=2<\/td><td>0 \/ 1<\/td><td>—<\/td>/);
@@ -171,7 +175,7 @@ Deno.test("report: tables, curves and the DoubleWell scatter from synthetic run 
   assert.match(md, /\n## Pendulum-v1\n\n\| configuration \| finished seeds \|/);
   assert.match(
     md,
-    /\n\| sac \| 2 \/ 2 \| -200\.0 ± 50\.0 \| -200\.0 \[-250\.0, -150\.0\] \| s0: -150\.0, s1: -250\.0 \|/,
+    /\n\| sac \| 2 \/ 2 \| -200\.0 ± 50\.0 \| -275\.0 ± 0\.0+ \| -200\.0 \[-250\.0, -150\.0\] \| s0: -150\.0, s1: -250\.0 \|/,
   );
   assert.match(md, /1 unfinished run\(s\), 1 expected run\(s\) without a folder/);
   Deno.removeSync(dir, { recursive: true });
