@@ -38,7 +38,14 @@ export async function learningCurveSvg(series: CurveSeries[], title: string): Pr
     }
   }
   const x = { field: "step", type: "quantitative", title: "env steps" };
-  const color = { field: "series", type: "nominal", title: null, legend: { labelLimit: 320 } };
+  // legend in the order the series were given (not alphabetical: K=16 would precede K=2)
+  const color = {
+    field: "series",
+    type: "nominal",
+    title: null,
+    sort: [...new Set(points.map((p) => p.series))],
+    legend: { labelLimit: 320 },
+  };
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,
