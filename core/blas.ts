@@ -9,7 +9,7 @@
  * (or the `threads` option) asks for more.
  */
 import { tf } from "./tf.ts";
-import type { WasmBackendInternals } from "./wasm_kernels.ts";
+import { offsetOf, type WasmBackendInternals } from "./wasm_kernels.ts";
 
 /** What {@link enableNativeMatMul} did. */
 export interface NativeMatMulStatus {
@@ -140,12 +140,6 @@ interface BatchMatMulArgs {
 let original: tf.KernelConfig | null = null;
 let sgemm: BlasLibrary["symbols"]["cblas_sgemm"] | null = null;
 
-function size(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /**
  * `BatchMatMul` through `cblas_sgemm`. Operands of rank >= 2 with equal batch sizes, or a batch
  * of one broadcast against the other, float32 only; anything else goes to the wasm kernel.
@@ -163,8 +157,8 @@ function nativeBatchMatMul(args: BatchMatMulArgs): tf.TensorInfo {
   const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
   const outerA = a.shape.slice(0, -2);
   const outerB = b.shape.slice(0, -2);
-  const batchA = size(outerA);
-  const batchB = size(outerB);
+  const batchA = tf.util.sizeFromShape(outerA);
+  const batchB = tf.util.sizeFromShape(outerB);
   // mismatched inner sizes or broadcasts other than a batch of one: the wasm kernel's checks
   if (k !== kb || m === 0 || n === 0 || k === 0) return fallback();
   let outer: number[];
@@ -178,9 +172,9 @@ function nativeBatchMatMul(args: BatchMatMulArgs): tf.TensorInfo {
   const out = backend.makeOutput([...outer, m, n], "float32");
   // read the heap after the output's allocation: a grown memory detaches older views
   const heap = backend.wasm.HEAPU8.buffer;
-  const aOffset = backend.dataIdMap.get(a.dataId).memoryOffset;
-  const bOffset = backend.dataIdMap.get(b.dataId).memoryOffset;
-  const outOffset = backend.dataIdMap.get(out.dataId).memoryOffset;
+  const aOffset = offsetOf(backend, a);
+  const bOffset = offsetOf(backend, b);
+  const outOffset = offsetOf(backend, out);
   const lda = transposeA ? m : k;
   const ldb = transposeB ? k : n;
   const ta = transposeA ? TRANS : NO_TRANS;

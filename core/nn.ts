@@ -197,8 +197,8 @@ function makeStackedLinear(
       save(wIsVariable ? [x] : [x, w]);
       let value = batchedMatMul(x, w);
       // the bias first (fused on wasm), then the addend
-      if (rest.length > 0 && bias) value = addBias(value, rest[0]);
-      for (const t of bias ? rest.slice(1) : rest) value = tf.add(value, t);
+      if (bias) value = addBias(value, rest[0]);
+      for (const t of rest.slice(bias ? 1 : 0)) value = tf.add(value, t);
       return {
         value,
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>

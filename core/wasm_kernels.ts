@@ -5,9 +5,9 @@
  * pass over memory and engine bookkeeping) that the tensor form of the same update runs.
  *
  * Each kernel runs four lanes at a time with 128-bit SIMD, then the remainder one at a time. The
- * Adam and Polyak kernels do the tensor form's float32 operations in the same order (IEEE add,
- * sub, mul, div and sqrt are correctly rounded in every lane), so both give identical bits; the
- * tanh kernel, which replaces the backend's own `Tanh` kernel (libm's `tanhf` one element at a
+ * Adam, Polyak, bias(+relu) and relu-gradient kernels do the tensor form's float32 operations in
+ * the same order (IEEE add, sub, mul, div and sqrt are correctly rounded in every lane), so both
+ * give identical bits; the tanh kernel, which replaces the backend's own `Tanh` kernel (libm's `tanhf` one element at a
  * time, ~15 ns each), is a rational approximation within 7 ulp (4.1e-7).
  */
 import { tf } from "./tf.ts";
@@ -69,7 +69,7 @@ export interface BiasShape {
   cols: number;
 }
 
-// --- a minimal WebAssembly encoder: just what the two kernels need ---
+// --- a minimal WebAssembly encoder: just what the kernels below need ---
 
 const I32 = 0x7f;
 const F32 = 0x7d;
@@ -425,7 +425,7 @@ const RELU_GRAD = elementwiseFunction(3, 0, 2, (l, { at, tmp }) => [
 
 const KERNEL_NAMES = ["adam", "polyak", "tanh", "biasRelu", "biasAdd", "reluGrad"];
 
-/** The module's bytes: memory imported as `env.memory`; `adam`, `polyak` and `tanh` exported. */
+/** The module's bytes: memory imported as `env.memory`, the kernels of KERNEL_NAMES exported. */
 export function kernelModuleBytes(): Uint8Array {
   const functions = [ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD]; // KERNEL_NAMES' order
   return new Uint8Array([
@@ -503,7 +503,7 @@ export function heapKernels(backend: WasmBackendInternals): HeapKernels | null {
   return kernels;
 }
 
-let originalTanh: tf.KernelConfig | null = null;
+let tanhRegistered = false;
 
 /**
  * Puts the SIMD tanh in place of the wasm backend's `Tanh` kernel (its gradient, from the
@@ -511,10 +511,10 @@ let originalTanh: tf.KernelConfig | null = null;
  * Idempotent; call after the wasm backend's module is imported.
  */
 export function registerWasmKernels(): void {
-  if (originalTanh) return;
+  if (tanhRegistered) return;
   const current = tf.getKernel("Tanh", "wasm");
   if (!current) return;
-  originalTanh = current;
+  tanhRegistered = true;
   const fallback = current.kernelFunc as unknown as (args: unknown) => tf.TensorInfo;
   tf.unregisterKernel("Tanh", "wasm");
   tf.registerKernel({
@@ -524,15 +524,14 @@ export function registerWasmKernels(): void {
       const kernels = x.dtype === "float32" ? heapKernels(backend) : null;
       if (!kernels) return fallback(args);
       const out = backend.makeOutput(x.shape.slice(), "float32");
-      const size = x.shape.reduce((a, b) => a * b, 1);
-      kernels.tanh(offsetOf(backend, x), offsetOf(backend, out), size);
+      kernels.tanh(offsetOf(backend, x), offsetOf(backend, out), tf.util.sizeFromShape(x.shape));
       return out;
     }) as unknown as tf.KernelFunc,
   });
 }
 
-/** A float32 tensor's byte offset in the wasm memory. */
-function offsetOf(backend: WasmBackendInternals, tensor: { dataId: unknown }): number {
+/** A tensor's byte offset in the wasm memory. */
+export function offsetOf(backend: WasmBackendInternals, tensor: { dataId: unknown }): number {
   return backend.dataIdMap.get(tensor.dataId).memoryOffset;
 }
 

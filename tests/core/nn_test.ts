@@ -420,9 +420,9 @@ function adamTensorSteps(
 }
 
 for (const maxGradNorm of [undefined, 0.5]) {
-  Deno.test(`Adam on wasm (one pass per small variable) is bit-identical to its tensor ops (maxGradNorm ${maxGradNorm})`, () => {
+  Deno.test(`Adam on wasm (one fused pass per variable) is bit-identical to its tensor ops (maxGradNorm ${maxGradNorm})`, () => {
     const rng = new Rng(11);
-    const shapes = [[37, 5], [5], [1], [33, 1000]]; // the last above the one-pass size
+    const shapes = [[37, 5], [5], [1], [33, 1000]]; // odd sizes (scalar tail) and a large one
     const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
     const init = sizes.map((n) => new Float32Array(randomArray(rng, n)));
     // gradients over many scales, exact zeros included
