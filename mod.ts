@@ -7,6 +7,8 @@
  * @module
  */
 export * from "./core/mod.ts";
+export * from "./core/tensor/mod.ts";
+export * from "./plugins/learners/mod.ts";
 export { BUILTIN_PLUGINS, builtinRegistry } from "./plugins/builtin.ts";
 export { GaussianPolicy } from "./plugins/gaussian_policy/mod.ts";
 export { Sac } from "./plugins/sac/mod.ts";

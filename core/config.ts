@@ -3,9 +3,17 @@
  * algorithm's per-env preset, a config file and command-line flags (later wins), validated
  * as a whole before any work starts.
  */
-import { BACKENDS } from "./backend.ts";
 import type { AlgorithmDefinition, PolicyDefinition, Registry } from "./plugin.ts";
 import { ConfigError, type Schema, validate, type ValuesOf } from "./schema.ts";
+
+/**
+ * Tensor backends a run may ask for. `wasm-blas` is the wasm backend with its matrix multiply
+ * done by a native OpenBLAS (core/tensor/blas.ts); `auto` picks `tensorflow` when tfjs-node is
+ * installed, else `wasm-blas` when a BLAS library loads, else `wasm`.
+ */
+export const BACKENDS = ["wasm", "cpu", "tensorflow", "webgpu", "wasm-blas", "auto"] as const;
+/** One of {@link BACKENDS}. */
+export type BackendName = typeof BACKENDS[number];
 
 /** Scalar run settings. */
 export const RUN_SCHEMA = {

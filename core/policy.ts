@@ -1,8 +1,12 @@
+/**
+ * The policy contract: what the trainer, evaluation and export need of any policy family.
+ * Algorithms that need more (log densities, reparameterised samples) use the family's own
+ * class from the learner layer.
+ */
+import type { Variable } from "@tensorflow/tfjs";
 import type { Box } from "./spaces.ts";
 import type { Rng } from "./rng.ts";
-import type { NamedArrays } from "./nn.ts";
-import type { ObsNormalizer } from "./normalizer.ts";
-import type { tf } from "./tf.ts";
+import type { NamedArrays } from "./serialize.ts";
 
 /** What a policy is built for: the env's spaces. */
 export interface PolicySpec {
@@ -19,7 +23,7 @@ export interface ActOptions {
 }
 
 /**
- * A policy owns its variables (including observation normalisation) and maps a batch of raw
+ * A policy owns its variables (including any observation normalisation) and maps a batch of raw
  * observations to actions inside the env's action Box. Algorithms that need more (log
  * densities, reparameterised samples) check `kind` and use the policy family's own interface.
  */
@@ -29,16 +33,28 @@ export interface Policy {
   readonly obsDim: number;
   readonly actDim: number;
   readonly actionSpace: Box;
-  /** Normalisation of raw observations, applied before the networks. */
-  readonly obsNormalizer: ObsNormalizer;
   /** Env actions (`batch * actDim`) for raw observations (`batch * obsDim`). */
   act(obs: Float32Array, options: ActOptions): Float32Array;
   /** Trainable variables. */
-  trainableVariables(): tf.Variable[];
+  trainableVariables(): Variable[];
   /** All parameters (trainable and statistics) as plain arrays. */
   weights(): NamedArrays;
   /** Restores {@link Policy.weights}'s output. */
   loadWeights(weights: NamedArrays): void;
+  /**
+   * The policy as one ONNX model (it builds its own graph): input `obs [batch, obs_dim]` (raw
+   * observations) and, unless deterministic, `noise [batch, noise_steps, act_dim]`; output
+   * `action [batch, act_dim]` in the action Box. Absent when the family cannot be exported.
+   */
+  exportOnnx?(options: OnnxExportOptions): Uint8Array;
   /** Frees tensors. */
   dispose(): void;
+}
+
+/** Options of {@link Policy.exportOnnx}. */
+export interface OnnxExportOptions {
+  /** No noise input: the mean or mode action (a deterministic policy ignores this). */
+  deterministic: boolean;
+  /** Extra metadata (env id, algorithm, ...). */
+  metadata?: Record<string, string>;
 }

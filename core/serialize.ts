@@ -6,6 +6,12 @@
  * a truncated or corrupted file an error instead of a silently wrong load.
  */
 
+/**
+ * Named float arrays as plain data: the currency of checkpoints and exports. Statistics kept
+ * in double precision (normalisers) stay Float64Array so a resumed run sees the same values.
+ */
+export type NamedArrays = Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
+
 const MAGIC = new TextEncoder().encode("DMERLSN1");
 // Marker keys in the JSON header for arrays and non-finite numbers; unlikely in user data.
 const BLOB = "$dmerl:blob";

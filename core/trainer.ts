@@ -4,15 +4,13 @@
  */
 import { VecEnv, type VecEnvState } from "./env.ts";
 import { evaluatePolicy, meanStd } from "./evaluate.ts";
-import type { NamedArrays } from "./nn.ts";
 import type { Algorithm, Metrics, Registry } from "./plugin.ts";
 import type { Policy } from "./policy.ts";
 import { Rng } from "./rng.ts";
 import { type MetricsRow, RUN_FILES, RunStore } from "./run_store.ts";
-import { writeFileAtomicSync } from "./serialize.ts";
+import { type NamedArrays, writeFileAtomicSync } from "./serialize.ts";
 import { resolveConfig, type ResolvedRun, type RunConfig } from "./config.ts";
 import { ConfigError } from "./schema.ts";
-import { exportPolicyOnnx, isOnnxExportable } from "./onnx.ts";
 
 /** Progress reported to the CLI. */
 export interface Progress {
@@ -194,10 +192,10 @@ export function exportRunOnnx(
   }
   const { policy, config, file } = loadRunPolicy(store, registry);
   try {
-    if (!isOnnxExportable(policy)) {
+    if (!policy.exportOnnx) {
       throw new ConfigError(`policy '${config.policy}' (kind ${policy.kind}) cannot be exported`);
     }
-    return exportPolicyOnnx(policy, {
+    return policy.exportOnnx({
       deterministic: options.deterministic,
       metadata: runOnnxMetadata(config, file.envSteps),
     });
@@ -386,10 +384,10 @@ export async function train(
       }
     }
     saveCheckpoint();
-    if (isOnnxExportable(policy)) {
+    if (policy.exportOnnx) {
       // the checkpoint is safe by now: an export failure must not fail the run
       try {
-        const bytes = exportPolicyOnnx(policy, {
+        const bytes = policy.exportOnnx({
           deterministic: false,
           metadata: runOnnxMetadata(config, algorithm.envSteps),
         });

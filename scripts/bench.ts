@@ -5,7 +5,12 @@
  */
 import { ConfigError, meanStd, type MetricsRow, resolveConfig, RunStore } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
-import { MODE_RADIUS, runDoubleWellModes, sampleRunActions, sharesNear } from "./policy_samples.ts";
+import {
+  MODE_RADIUS,
+  runDoubleWellModes,
+  sampleRunActions,
+  sharesNear,
+} from "./experiments/policy_samples.ts";
 import { learningCurveSvg } from "./plot.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 import { MUJOCO_ENV_IDS } from "../plugins/mujoco/mod.ts";
@@ -202,7 +207,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "ms per env step + update on Pendulum-v1: SAC, and DiffSAC (both surrogates) for K in 1, 2, 4, 8, 16",
     run: async () => {
-      const { timeEnvSteps } = await import("./update_timing.ts");
+      const { timeEnvSteps } = await import("../bench/update_timing.ts");
       const registry = builtinRegistry();
       const common = { env: "Pendulum-v1", algoParams: { learningStarts: 300 } };
       // one env copy, so one env step is one update
@@ -235,7 +240,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "CPU ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch when installed",
     run: async () => {
-      const { updateTable } = await import("./update_timing.ts");
+      const { updateTable } = await import("../bench/update_timing.ts");
       return await updateTable(builtinRegistry());
     },
   },
@@ -243,7 +248,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "wall-clock per 1k env steps on Pendulum-v1 with each algorithm's preset, once learning has started",
     run: async () => {
-      const { timeEnvSteps } = await import("./update_timing.ts");
+      const { timeEnvSteps } = await import("../bench/update_timing.ts");
       const registry = builtinRegistry();
       // off-policy: learning starts right after the warm-up (the presets wait 1000 steps)
       const offPolicy = {
@@ -281,7 +286,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "every MuJoCo task: env steps/s through VecEnv beside a raw mj_step loop (bar: overhead <= 15%), zero-action and random returns",
     run: async () => {
-      const { measureMujocoSpeed, baselineReturns } = await import("./mujoco_speed.ts");
+      const { measureMujocoSpeed, baselineReturns } = await import("../bench/mujoco_speed.ts");
       const registry = builtinRegistry();
       const lines = [
         "## mujoco-speed: one core, one env copy, uniformly random actions (CPU time, best of 5 rounds)",
@@ -320,7 +325,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "K=8 diffusion policy at Humanoid sizes: onnxruntime CPU vs TensorFlow.js, batch 1 and 1024 (bar: onnxruntime >= 10x faster at batch 1)",
     run: async () => {
-      const { measureLatency } = await import("./latency.ts");
+      const { measureLatency } = await import("../bench/latency.ts");
       const { rows, description } = await measureLatency({ steps: 8, threads: 1 });
       const tf1 = rows.find((r) => r.batch === 1 && r.runtime.startsWith("TensorFlow"))!;
       const ort1 = rows.find((r) => r.batch === 1 && r.runtime.startsWith("onnx"))!;

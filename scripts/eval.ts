@@ -10,17 +10,19 @@ import {
   type EvaluationResult,
   exportRunOnnx,
   loadRunPolicy,
-  ONNX_DEVICES,
-  OnnxActor,
-  type OnnxDevice,
-  readModelMetadata,
   type Registry,
   resolveConfig,
   RUN_FILES,
   RUN_SCHEMA,
   RunStore,
-  useBackend,
 } from "../core/mod.ts";
+import {
+  ONNX_DEVICES,
+  OnnxActor,
+  type OnnxDevice,
+  readModelMetadata,
+  useBackend,
+} from "../core/tensor/mod.ts";
 import { BACKEND_HELP, type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {

@@ -7,8 +7,8 @@
  */
 import { ConfigError } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
-import { type Cell, evalEveryFor, expandGrid, loadSpec, parseSeeds } from "./experiment_spec.ts";
-import { loggedSteps, type Plan, planCell, runChild } from "./experiment_plan.ts";
+import { type Cell, evalEveryFor, expandGrid, loadSpec, parseSeeds } from "./experiments/spec.ts";
+import { loggedSteps, type Plan, planCell, runChild } from "./experiments/plan.ts";
 import {
   isRunFolder,
   missingRecord,
@@ -16,7 +16,7 @@ import {
   type RunRecord,
   summaryCsv,
   summaryJson,
-} from "./run_summary.ts";
+} from "./experiments/summary.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--budget": { key: "budget", kind: "int", help: "env steps per run (default: the spec's)" },

@@ -5,12 +5,11 @@
 import {
   ConfigError,
   exportRunOnnx,
-  readModelMetadata,
   RUN_FILES,
   RunStore,
-  useBackend,
   writeFileAtomicSync,
 } from "../core/mod.ts";
+import { readModelMetadata, useBackend } from "../core/tensor/mod.ts";
 import { type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {

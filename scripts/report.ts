@@ -7,15 +7,20 @@
  */
 import { ConfigError, meanStd, RUN_FILES } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
-import { MODE_RADIUS, runDoubleWellModes, sampleRunActions, sharesNear } from "./policy_samples.ts";
+import {
+  MODE_RADIUS,
+  runDoubleWellModes,
+  sampleRunActions,
+  sharesNear,
+} from "./experiments/policy_samples.ts";
 import {
   actionScatterSvg,
   curvesPanelSvg,
   type ScatterRun,
   scopeSvgIds,
-} from "./report_figures.ts";
-import { aggregateCurves, bootstrapInterval, iqm } from "./report_stats.ts";
-import { findRuns, missingRecord, type RunRecord } from "./run_summary.ts";
+} from "./experiments/report_figures.ts";
+import { aggregateCurves, bootstrapInterval, iqm } from "./experiments/report_stats.ts";
+import { findRuns, missingRecord, type RunRecord } from "./experiments/summary.ts";
 
 /** Options of {@link writeReport}. */
 export interface ReportOptions {

@@ -9,8 +9,8 @@ import {
   resolveConfig,
   RunStore,
   train,
-  useBackend,
 } from "../core/mod.ts";
+import { useBackend } from "../core/tensor/mod.ts";
 import {
   absolutePluginPaths,
   BACKEND_HELP,

@@ -1,13 +1,13 @@
 /** Assertions shared by the test files. */
 import assert from "node:assert/strict";
 import { ConfigError } from "../core/schema.ts";
-import { tf } from "../core/tf.ts";
+import { tf } from "../core/tensor/tf.ts";
 import { resolveConfig } from "../core/config.ts";
 import { train } from "../core/trainer.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 import { decodeSnapshot, encodeSnapshot } from "../core/serialize.ts";
 import type { VecEnv, VecEnvState } from "../core/env.ts";
-import type { NamedArrays } from "../core/nn.ts";
+import type { NamedArrays } from "../core/serialize.ts";
 import type { Policy } from "../core/policy.ts";
 import type { Algorithm } from "../core/plugin.ts";
 

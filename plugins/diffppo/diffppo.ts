@@ -10,16 +10,16 @@
  * `tau = 0` is DPPO (Ren et al. 2025): a per-step-ratio PPO over the denoising chain with no
  * entropy term; the `DPPO` preset keeps it one flag away.
  */
-import {
-  type Algorithm,
-  type AlgorithmContext,
-  computeGae,
-  type IterationResult,
-  type Rng,
-  tf,
-  type ValuesOf,
-  type VecEnv,
+import type {
+  Algorithm,
+  AlgorithmContext,
+  IterationResult,
+  Rng,
+  ValuesOf,
+  VecEnv,
 } from "../../core/mod.ts";
+import { tf } from "../../core/tensor/mod.ts";
+import { computeGae } from "../learners/mod.ts";
 import {
   DiffusionAugmentedEnv,
   type DiffusionPolicy,

@@ -25,13 +25,11 @@ import {
   type AlgorithmContext,
   ConfigError,
   type IterationResult,
-  normalTensor,
   type Rng,
-  tanhLogDet,
-  tf,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
+import { normalTensor, tanhLogDet, tf } from "../../core/tensor/mod.ts";
 import {
   AUGMENTED_CRITIC_SCHEMA,
   augmentedCriticBatch,

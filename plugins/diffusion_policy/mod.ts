@@ -3,7 +3,7 @@
  * and DiffWPO build on, and the augmented critic machinery DiffSAC and DiffWPO share.
  */
 import { definePlugin, definePolicy } from "../../core/mod.ts";
-import { DIFFUSION_SCHEMA, DiffusionPolicy } from "./policy.ts";
+import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../learners/diffusion_policy.ts";
 
 export {
   type ChainSample,
@@ -13,14 +13,14 @@ export {
   DiffusionPolicy,
   initialDt,
   inverseSoftplus,
-} from "./policy.ts";
+} from "../learners/diffusion_policy.ts";
 export {
   augmentedGamma,
   type AugmentedStep,
   type DaMdpState,
   DiffusionAugmentedEnv,
   softReward,
-} from "./da_mdp.ts";
+} from "../learners/da_mdp.ts";
 export {
   AUGMENTED_CRITIC_SCHEMA,
   type AugmentedCriticBatch,
@@ -31,7 +31,7 @@ export {
   chainReplayLayout,
   collectChainStep,
   latentAt,
-} from "./augmented_critic.ts";
+} from "../learners/augmented_critic.ts";
 
 /** Registers the policy as "diffusion". */
 export const diffusionPolicy = definePolicy({

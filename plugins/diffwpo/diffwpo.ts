@@ -33,17 +33,16 @@
  * The temperature is learned (by default) toward `-targetEntropyScale * |A|` on the path
  * entropy estimate `-K l_k`, as in DiffSAC.
  */
-import {
-  type Algorithm,
-  type AlgorithmContext,
-  type IterationResult,
-  normalTensor,
-  type Rng,
-  tf,
-  type TwinQ,
-  type ValuesOf,
-  type VecEnv,
+import type {
+  Algorithm,
+  AlgorithmContext,
+  IterationResult,
+  Rng,
+  ValuesOf,
+  VecEnv,
 } from "../../core/mod.ts";
+import { normalTensor, tf } from "../../core/tensor/mod.ts";
+import type { TwinQ } from "../learners/mod.ts";
 import {
   AUGMENTED_CRITIC_SCHEMA,
   augmentedCriticBatch,

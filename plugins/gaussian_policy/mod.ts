@@ -2,28 +2,32 @@
  * The tanh-squashed diagonal Gaussian policy of SAC (and this framework's PPO and WPO):
  * `u ~ N(mean(s), std(s)^2)`, env action `= rescale(clip(tanh(u), -0.999, 0.999))`.
  */
+import type { NamedArrays } from "../../core/serialize.ts";
 import {
-  ACTIVATIONS,
   type ActOptions,
   type Box,
   definePlugin,
   definePolicy,
-  exportVariables,
-  importVariables,
-  type Init,
-  Mlp,
-  type NamedArrays,
-  ObsNormalizer,
-  type OnnxExportable,
-  type OnnxGraph,
+  type OnnxExportOptions,
   type Policy,
   type PolicySpec,
   type Rng,
   squashToBox,
-  tanhLogDet,
-  tf,
   type ValuesOf,
 } from "../../core/mod.ts";
+import {
+  ACTIVATIONS,
+  exportPolicyOnnx,
+  exportVariables,
+  importVariables,
+  type Init,
+  Mlp,
+  ObsNormalizer,
+  type OnnxExportable,
+  type OnnxGraph,
+  tanhLogDet,
+  tf,
+} from "../../core/tensor/mod.ts";
 
 /** Parameters of the Gaussian policy. */
 export const GAUSSIAN_SCHEMA = {
@@ -236,6 +240,11 @@ export class GaussianPolicy implements Policy, OnnxExportable {
     const std = graph.op("Exp", [logStd]);
     const u = graph.op("Add", [mean, graph.op("Mul", [std, graph.step(noise, 0)])]);
     return graph.squashToBox(u, this.actionSpace);
+  }
+
+  /** The policy as one ONNX model (see {@link Policy.exportOnnx}). */
+  exportOnnx(options: OnnxExportOptions): Uint8Array {
+    return exportPolicyOnnx(this, options);
   }
 
   /** Trainable variables. */

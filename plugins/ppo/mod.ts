@@ -4,7 +4,7 @@ import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
 export { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "./ppo.ts";
-export { PpoParts, type PpoPartsParams, type PpoPartsState } from "./ppo_parts.ts";
+export { PpoParts, type PpoPartsParams, type PpoPartsState } from "../learners/ppo_parts.ts";
 export {
   explainedVariance,
   gatherRows,
@@ -13,7 +13,7 @@ export {
   ppoEpochOptions,
   ppoEpochs,
   type RolloutFields,
-} from "./objective.ts";
+} from "../learners/ppo_objective.ts";
 
 /** PPO's registry entry. */
 export const ppoAlgorithm = defineAlgorithm({

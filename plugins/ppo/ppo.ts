@@ -9,20 +9,19 @@
  * where the tanh Jacobian cancels.
  */
 import {
-  ACTIVATIONS,
   type Algorithm,
   type AlgorithmContext,
-  computeGae,
   type IterationResult,
   type Rng,
   squashToBox,
-  tf,
   type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
+import { ACTIVATIONS, tf } from "../../core/tensor/mod.ts";
+import { computeGae } from "../learners/mod.ts";
 import { GaussianPolicy } from "../gaussian_policy/mod.ts";
-import { ppoEpochOptions, ppoEpochs } from "./objective.ts";
-import { PpoParts, type PpoPartsState } from "./ppo_parts.ts";
+import { ppoEpochOptions, ppoEpochs } from "../learners/ppo_objective.ts";
+import { PpoParts, type PpoPartsState } from "../learners/ppo_parts.ts";
 
 /** PPO hyper-parameters (CleanRL defaults). */
 export const PPO_SCHEMA = {

@@ -10,13 +10,13 @@ export {
   type SoftActorCriticParams,
   SoftActorCriticParts,
   type SoftActorCriticState,
-} from "./soft_actor_critic.ts";
+} from "../learners/soft_actor_critic.ts";
 export {
   collectGaussianStep,
   gaussianReplayLayout,
   type SoftCriticBatch,
   softCriticBatch,
-} from "./gaussian_off_policy.ts";
+} from "../learners/gaussian_off_policy.ts";
 
 /** SAC's registry entry. */
 export const sacAlgorithm = defineAlgorithm({

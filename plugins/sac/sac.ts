@@ -3,24 +3,22 @@
  * networks with Polyak-averaged targets, a tanh-Gaussian actor updated every
  * `policyFrequency` steps (that many times), and a temperature learned toward a target entropy.
  */
-import {
-  ACTIVATIONS,
-  type Algorithm,
-  type AlgorithmContext,
-  type IterationResult,
-  normalTensor,
-  type Rng,
-  tf,
-  type ValuesOf,
-  type VecEnv,
+import type {
+  Algorithm,
+  AlgorithmContext,
+  IterationResult,
+  Rng,
+  ValuesOf,
+  VecEnv,
 } from "../../core/mod.ts";
+import { ACTIVATIONS, normalTensor, tf } from "../../core/tensor/mod.ts";
 import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
 import {
   collectGaussianStep,
   gaussianReplayLayout,
   softCriticBatch,
-} from "./gaussian_off_policy.ts";
-import { SoftActorCriticParts, type SoftActorCriticState } from "./soft_actor_critic.ts";
+} from "../learners/gaussian_off_policy.ts";
+import { SoftActorCriticParts, type SoftActorCriticState } from "../learners/soft_actor_critic.ts";
 
 /** SAC hyper-parameters (CleanRL defaults). */
 export const SAC_SCHEMA = {

@@ -18,7 +18,7 @@ export {
   LOG_LAMBDA_RANGE,
   TRUST_REGION_SCHEMA,
   trustRegionLoss,
-} from "./trust_region.ts";
+} from "../learners/trust_region.ts";
 
 /** WPO's registry entry. */
 export const wpoAlgorithm = defineAlgorithm({

@@ -60,17 +60,16 @@
  * `mean |g|`; `kl`, `kl_violated` (share of samples on the penalty) and `lambda` are those of
  * the last actor step.
  */
-import {
-  type Algorithm,
-  type AlgorithmContext,
-  type IterationResult,
-  normalTensor,
-  type Rng,
-  tf,
-  type TwinQ,
-  type ValuesOf,
-  type VecEnv,
+import type {
+  Algorithm,
+  AlgorithmContext,
+  IterationResult,
+  Rng,
+  ValuesOf,
+  VecEnv,
 } from "../../core/mod.ts";
+import { normalTensor, tf } from "../../core/tensor/mod.ts";
+import type { TwinQ } from "../learners/mod.ts";
 import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
 import {
   collectGaussianStep,
@@ -80,7 +79,11 @@ import {
   type SoftActorCriticState,
   softCriticBatch,
 } from "../sac/mod.ts";
-import { LagrangeMultiplier, TRUST_REGION_SCHEMA, trustRegionLoss } from "./trust_region.ts";
+import {
+  LagrangeMultiplier,
+  TRUST_REGION_SCHEMA,
+  trustRegionLoss,
+} from "../learners/trust_region.ts";
 
 /** WPO hyper-parameters: SAC's (plain WPO by default: alpha 0, not learned), plus WPO's. */
 export const WPO_SCHEMA = {

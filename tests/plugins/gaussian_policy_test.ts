@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { box, Rng, squashToBox, tf, useBackend } from "../../core/mod.ts";
+import { box, Rng, squashToBox } from "../../core/mod.ts";
+import { tf, useBackend } from "../../core/tensor/mod.ts";
 import {
   GAUSSIAN_SCHEMA,
   type GaussianParams,

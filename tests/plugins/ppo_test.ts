@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  defaultsOf,
-  type Env,
-  Registry,
-  resolveConfig,
-  ReturnNormalizer,
-  Rng,
-  useBackend,
-  VecEnv,
-} from "../../core/mod.ts";
+import { defaultsOf, type Env, Registry, resolveConfig, Rng, VecEnv } from "../../core/mod.ts";
+import { ReturnNormalizer, useBackend } from "../../core/tensor/mod.ts";
 import { box, definePlugin } from "../../core/mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { defaultsOf, Rng, tf, useBackend, VecEnv } from "../../core/mod.ts";
+import { defaultsOf, Rng, VecEnv } from "../../core/mod.ts";
+import { tf, useBackend } from "../../core/tensor/mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";
 import { Sac, SAC_SCHEMA, type SacParams } from "../../plugins/sac/mod.ts";

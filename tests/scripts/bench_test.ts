@@ -57,7 +57,7 @@ Deno.test("bench: a tiny multimodality benchmark runs, summarises and measures m
 });
 
 Deno.test("timeEnvSteps times whole iterations of off- and on-policy algorithms per env step", async () => {
-  const { timeEnvSteps } = await import("../../scripts/update_timing.ts");
+  const { timeEnvSteps } = await import("../../bench/update_timing.ts");
   const { builtinRegistry } = await import("../../plugins/builtin.ts");
   const registry = builtinRegistry();
   const sac = await timeEnvSteps(registry, {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { RunStore } from "../../core/mod.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
-import { expandGrid, loadSpec, validateSpec } from "../../scripts/experiment_spec.ts";
-import { planCell } from "../../scripts/experiment_plan.ts";
+import { expandGrid, loadSpec, validateSpec } from "../../scripts/experiments/spec.ts";
+import { planCell } from "../../scripts/experiments/plan.ts";
 import { throwsConfig } from "../helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

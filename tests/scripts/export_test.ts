@@ -4,7 +4,7 @@
  * one line and touch nothing, and the plain Node.js example runs the exported model.
  */
 import assert from "node:assert/strict";
-import { OnnxActor, readModelMetadata } from "../../core/mod.ts";
+import { OnnxActor, readModelMetadata } from "../../core/tensor/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TRAIN = `${ROOT}scripts/train.ts`;

@@ -9,7 +9,12 @@ import {
   RunStore,
 } from "../../core/mod.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
-import { aggregateCurves, bootstrapInterval, iqm, percentile } from "../../scripts/report_stats.ts";
+import {
+  aggregateCurves,
+  bootstrapInterval,
+  iqm,
+  percentile,
+} from "../../scripts/experiments/report_stats.ts";
 import { writeReport } from "../../scripts/report.ts";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

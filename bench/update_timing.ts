@@ -1,0 +1,323 @@
+/**
+ * Milliseconds per env step of any registered algorithm once learning has started, measured
+ * in-process on a real env through the registry (the same objects the trainer builds), and the
+ * update alone. Used by `deno task bench update-time`, `step-time` and `update`.
+ */
+import { cpuUsage } from "node:process";
+import {
+  type Algorithm,
+  type Policy,
+  prepareConfigEnv,
+  type Registry,
+  resolveConfig,
+  Rng,
+  VecEnv,
+} from "../core/mod.ts";
+import { disableNativeMatMul, enableNativeMatMul, useBackend } from "../core/tensor/mod.ts";
+
+/**
+ * Builds `raw`'s env (prepared), policy (init seed 0) and algorithm (seed 1) the way the trainer
+ * does, with `totalSteps` computed from the validated algorithm parameters.
+ */
+async function buildForTiming(
+  registry: Registry,
+  raw: Record<string, unknown>,
+  totalSteps: (params: Record<string, number>) => number,
+): Promise<
+  { algo: Algorithm; policy: Policy; params: Record<string, number>; env: VecEnv; numEnvs: number }
+> {
+  await prepareConfigEnv(raw, registry);
+  const { config, algorithm, policy } = resolveConfig(raw, registry);
+  const env = new VecEnv(
+    () => registry.env(config.env).create(config.envParams),
+    config.numEnvs,
+    config.seed,
+  );
+  const pol = policy.create(
+    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
+    config.policyParams,
+    new Rng(0),
+  );
+  const params = config.algoParams as Record<string, number>;
+  const algo = algorithm.create({
+    env,
+    policy: pol,
+    params: config.algoParams,
+    rng: new Rng(1),
+    totalSteps: totalSteps(params),
+  });
+  return { algo, policy: pol, params, env, numEnvs: config.numEnvs };
+}
+
+/**
+ * Builds `algo` on `env` (its preset applies), iterates until `warmupSteps` env steps are taken
+ * plus one more iteration to warm up kernels, then returns the milliseconds per env step over
+ * at least `measureSteps` further env steps. An iteration is one env step plus one update for
+ * the SAC family and one whole rollout plus its update epochs for the PPO family, so
+ * `measureSteps` should cover whole rollouts there.
+ */
+export async function timeEnvSteps(
+  registry: Registry,
+  raw: Record<string, unknown>,
+  options: { warmupSteps: number; measureSteps: number },
+): Promise<number> {
+  await useBackend("wasm");
+  const { algo, policy: pol } = await buildForTiming(
+    registry,
+    raw,
+    () => options.warmupSteps + 2 * options.measureSteps + 10_000,
+  );
+  while (algo.envSteps < options.warmupSteps) algo.iterate();
+  algo.iterate();
+  const startSteps = algo.envSteps;
+  const t0 = performance.now();
+  while (algo.envSteps - startSteps < options.measureSteps) algo.iterate();
+  const ms = (performance.now() - t0) / (algo.envSteps - startSteps);
+  algo.dispose();
+  pol.dispose();
+  return ms;
+}
+
+/** One algorithm's update, prepared on a real env with a filled replay buffer. */
+export interface PreparedUpdate {
+  /** Runs `updatesPerCall` updates. */
+  run(): void;
+  /** Updates per {@link PreparedUpdate.run} call (a whole actor-delay cycle for SAC). */
+  updatesPerCall: number;
+  /** Frees the algorithm and the policy. */
+  dispose(): void;
+}
+
+/**
+ * Builds `raw`'s algorithm on its env (through the registry, presets applied) and returns its
+ * update alone, without env steps. Off-policy algorithms first take `learningStarts` uniformly
+ * random env steps to fill the replay buffer; one `run` is `policyFrequency` updates, so it
+ * holds the critic-only updates and the ones with the delayed actor steps in their real
+ * proportion. For the PPO family one `run` is one minibatch gradient step: the rollout is
+ * `numSteps * numEnvs` random transitions, one epoch, one minibatch.
+ */
+export async function prepareUpdate(
+  registry: Registry,
+  raw: Record<string, unknown>,
+): Promise<PreparedUpdate> {
+  const { algo, policy: pol, params, env, numEnvs } = await buildForTiming(
+    registry,
+    raw,
+    (p) => 4 * (p.learningStarts ?? 0) + 10_000,
+  );
+  const dispose = () => {
+    algo.dispose();
+    pol.dispose();
+  };
+  // deno-lint-ignore no-explicit-any -- the algorithms' update methods are private
+  const internals = algo as any;
+  if ("learningStarts" in params) {
+    while (algo.envSteps < params.learningStarts) algo.iterate(); // random actions: no updates
+    const cycle = params.policyFrequency ?? 1;
+    return {
+      run: () => {
+        for (let i = 0; i < cycle; i++) internals.update();
+      },
+      updatesPerCall: cycle,
+      dispose,
+    };
+  }
+  const n = params.numSteps * numEnvs;
+  const rng = new Rng(2);
+  const normal = (size: number) => rng.fillNormal(new Float32Array(size));
+  const data = {
+    obsBuf: normal(n * env.obsDim),
+    uBuf: normal(n * env.actDim),
+    logProbBuf: normal(n).map((x) => x - 20),
+    valueBuf: normal(n),
+    advantages: normal(n),
+    returns: normal(n),
+  };
+  return { run: () => internals.update(data), updatesPerCall: 1, dispose };
+}
+
+/** CPU milliseconds (user + system, this process) that `f` takes. */
+export function cpuMilliseconds(f: () => void): number {
+  const start = cpuUsage();
+  f();
+  const used = cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** The median of a list of numbers. */
+export function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One row of {@link updateTable}: an update and how it is configured. */
+export interface UpdateCase {
+  label: string;
+  raw: Record<string, unknown>;
+  /** Key of the PyTorch peer's result for the same update. */
+  peer: string;
+}
+
+/** The updates `deno task bench update` times, at Humanoid-v4 sizes. */
+export const HUMANOID_UPDATES: UpdateCase[] = [
+  {
+    label: "SAC",
+    peer: "sac",
+    raw: { algo: "sac", env: "Humanoid-v4", algoParams: { learningStarts: 512 } },
+  },
+  ...[1, 8].map((K) => ({
+    label: `DiffSAC K=${K} (chain)`,
+    peer: `diffsac-k${K}`,
+    raw: {
+      algo: "diffsac",
+      env: "Humanoid-v4",
+      algoParams: { learningStarts: 512, surrogate: "chain" },
+      policyParams: { diffusionSteps: K, hidden: [256, 256] },
+    },
+  })),
+  {
+    label: "PPO (one minibatch step)",
+    peer: "ppo",
+    raw: {
+      algo: "ppo",
+      env: "Humanoid-v4",
+      numEnvs: 1,
+      algoParams: { numSteps: 256, numMinibatches: 1, updateEpochs: 1, criticHidden: [256, 256] },
+      policyParams: { hidden: [256, 256] },
+    },
+  },
+];
+
+/** The CPU model name where the OS says it (Linux), else the architecture. */
+function cpuModel(): string {
+  try {
+    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) return line.split(":")[1].trim();
+  } catch {
+    // not Linux
+  }
+  return Deno.build.arch;
+}
+
+/** Runs the PyTorch peer script; null (with the reason) when python3 or torch is missing. */
+async function torchPeer(): Promise<{ ms: Record<string, number>; torch: string } | string> {
+  const script = new URL("../scripts/peers/torch_update.py", import.meta.url).pathname;
+  let why = "python3 not found";
+  // Debian's python3-torch lives in the system interpreter, which a PATH python may shadow
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    try {
+      const out = await new Deno.Command(python, { args: [script, "--json"], stderr: "piped" })
+        .output();
+      const text = new TextDecoder().decode(out.stdout).trim();
+      if (out.success && text.startsWith("{")) return JSON.parse(text);
+      why = text || new TextDecoder().decode(out.stderr).trim().split("\n").pop() || why;
+    } catch {
+      // not this interpreter
+    }
+  }
+  return why;
+}
+
+/**
+ * Times each update of `cases` under the wasm backend, wasm-blas (when a BLAS loads; the same
+ * algorithm objects with the native matMul switched on, interleaved round by round with the
+ * plain kernel so load on the machine hits both alike) and cpu (when one update takes under
+ * `cpuLimitMs`), and the PyTorch peer when python3 with torch is present. Returns a markdown
+ * report: CPU ms per update, median of the rounds after warm-up.
+ */
+export async function updateTable(
+  registry: Registry,
+  cases: UpdateCase[] = HUMANOID_UPDATES,
+  options: { targetMs?: number; cpuLimitMs?: number } = {},
+): Promise<string> {
+  const targetMs = options.targetMs ?? 3000;
+  const cpuLimitMs = options.cpuLimitMs ?? 2000;
+  await useBackend("wasm");
+  const blas = enableNativeMatMul();
+  disableNativeMatMul();
+  const notes: string[] = [];
+  const rows: string[] = [];
+  const cpuSkips: string[] = [];
+  const peer = await torchPeer();
+  const fmt = (ms: number | undefined) => (ms === undefined ? "-" : ms.toFixed(1));
+  for (const c of cases) {
+    await useBackend("wasm");
+    const prepared = await prepareUpdate(registry, c.raw);
+    const per = prepared.updatesPerCall;
+    const modes = blas.enabled ? [false, true] : [false];
+    const set = (native: boolean) => native ? enableNativeMatMul() : disableNativeMatMul();
+    // warm-up (kernels, allocations), which also sizes the number of rounds
+    let slowest = 0;
+    for (const native of modes) {
+      set(native);
+      for (let i = 0; i < 2; i++) prepared.run();
+      slowest = Math.max(slowest, cpuMilliseconds(prepared.run));
+    }
+    const rounds = Math.max(5, Math.min(25, Math.round(targetMs / slowest)));
+    const samples: number[][] = modes.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      modes.forEach((native, i) => {
+        set(native);
+        samples[i].push(cpuMilliseconds(prepared.run) / per);
+      });
+    }
+    disableNativeMatMul();
+    const [wasm, native] = samples.map(median);
+    let cpu: number | undefined;
+    await useBackend("cpu");
+    const first = cpuMilliseconds(prepared.run) / per; // includes moving the weights over
+    if (first > cpuLimitMs) {
+      cpuSkips.push(`${c.label} (${(first / 1000).toFixed(1)} s)`);
+    } else {
+      cpu = median(Array.from({ length: 3 }, () => cpuMilliseconds(prepared.run) / per));
+    }
+    await useBackend("wasm");
+    prepared.dispose();
+    const torch = typeof peer === "string" ? undefined : peer.ms[c.peer];
+    const fast = native ?? wasm;
+    rows.push(
+      `| ${c.label} | ${fmt(wasm)} | ${fmt(native)} | ${fmt(cpu)} | ${fmt(torch)} | ${
+        native ? (wasm / native).toFixed(2) + "x" : "-"
+      } | ${torch ? (fast / torch).toFixed(2) : "-"} |`,
+    );
+    console.error(`${c.label}: ${rounds} rounds`);
+  }
+  if (cpuSkips.length > 0) {
+    notes.push(
+      `cpu: not timed where one update took over ${cpuLimitMs / 1000} s: ${cpuSkips.join(", ")}`,
+    );
+  }
+  notes.push(
+    blas.enabled
+      ? `wasm-blas: ${blas.library}, one thread`
+      : `wasm-blas: not measured (${blas.reason})`,
+  );
+  notes.push(
+    typeof peer === "string"
+      ? `PyTorch: not measured (${peer})`
+      : `PyTorch ${peer.torch}, torch.set_num_threads(1) (scripts/peers/torch_update.py)`,
+  );
+  const [load1] = Deno.loadavg();
+  notes.push(
+    `machine: ${cpuModel()}, ${navigator.hardwareConcurrency} logical cores, ${Deno.build.os}; ` +
+      `load average at the end ${load1.toFixed(2)}`,
+  );
+  return [
+    "## update: CPU ms per update at Humanoid-v4 sizes (obs 376, act 17, batch 256, 256x256 nets)",
+    "",
+    "Real Humanoid-v4 env from the registry (replay filled by random actions); the update alone,",
+    "without env steps. SAC family: mean over an actor-delay cycle (2 updates: one critic-only,",
+    "one with 2 actor steps), twin Q with targets, learned temperature; DiffSAC's policy 256x256",
+    "SiLU. PPO: one minibatch Adam step (256 samples, 256x256 tanh actor and critic, gradient-norm",
+    "clipping). Median over rounds after warm-up of this process's CPU time (user + system);",
+    "wasm and wasm-blas interleaved round by round on the same algorithm objects.",
+    "",
+    "| update | wasm | wasm-blas | cpu | PyTorch | wasm-blas speed-up | fastest / PyTorch |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    ...notes.map((n) => `- ${n}`),
+  ].join("\n");
+}

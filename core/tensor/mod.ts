@@ -1,0 +1,12 @@
+/**
+ * The tensor engine: TensorFlow.js and its backends (wasm, OpenBLAS matrix products, fused
+ * wasm kernels), dense layers and MLPs, Adam, observation and return normalisers, the ONNX
+ * builder and the onnxruntime actor. Imports only the kernel (`core/`).
+ */
+export * from "./tf.ts";
+export * from "./normalizer.ts";
+export * from "./nn.ts";
+export * from "./blas.ts";
+export * from "./backend.ts";
+export * from "./onnx.ts";
+export * from "./onnx_actor.ts";

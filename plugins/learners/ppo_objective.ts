@@ -1,0 +1,179 @@
+/**
+ * The PPO update shared by PPO and DiffPPO: shuffled minibatch epochs over a rollout, the
+ * clipped surrogate, the (optionally clipped) value loss, advantage normalisation, KL early
+ * stopping and the usual diagnostics. An algorithm supplies only how to compute the new log
+ * likelihood ratio, the value, and any advantage correction for a minibatch.
+ */
+import type { Rng } from "../../core/mod.ts";
+import { type Adam, tf } from "../../core/tensor/mod.ts";
+import type { PpoParams } from "../ppo/ppo.ts";
+
+/**
+ * Rollout fields by name: data (row-major) and floats per row. `scalar` fields become 1-D
+ * tensors `[batch]`, the others 2-D `[batch, width]` (even with width 1).
+ */
+export type RolloutFields = Record<
+  string,
+  { data: Float32Array; width: number; scalar?: boolean }
+>;
+
+/** What the algorithm computes for one minibatch (inside the gradient tape). */
+export interface MinibatchTerms {
+  /** log pi_new - log pi_old per sample. */
+  logRatio: tf.Tensor1D;
+  /** V of the minibatch's states. */
+  value: tf.Tensor1D;
+  /** Extra loss added to the total (e.g. minus an entropy bonus); optional. */
+  extraLoss?: tf.Scalar;
+  /** Scalars to average over minibatches into the returned metrics (e.g. entropy). */
+  diagnostics?: Record<string, tf.Scalar>;
+}
+
+/** Options of {@link ppoEpochs}. */
+export interface PpoEpochOptions {
+  epochs: number;
+  numMinibatches: number;
+  clipCoef: number;
+  clipVloss: boolean;
+  vfCoef: number;
+  normAdv: boolean;
+  /** Stop the epochs once a minibatch's approx KL exceeds this; 0 disables. */
+  targetKl: number;
+}
+
+/** {@link PpoEpochOptions} from `PPO_SCHEMA`'s parameters. */
+export function ppoEpochOptions(
+  params: Pick<
+    PpoParams,
+    "updateEpochs" | "numMinibatches" | "clipCoef" | "clipVloss" | "vfCoef" | "normAdv" | "targetKl"
+  >,
+): PpoEpochOptions {
+  return {
+    epochs: params.updateEpochs,
+    numMinibatches: params.numMinibatches,
+    clipCoef: params.clipCoef,
+    clipVloss: params.clipVloss,
+    vfCoef: params.vfCoef,
+    normAdv: params.normAdv,
+    targetKl: params.targetKl,
+  };
+}
+
+/** Rows `idx` of a row-major array. */
+export function gatherRows(src: Float32Array, width: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  for (let j = 0; j < idx.length; j++) {
+    out.set(src.subarray(idx[j] * width, (idx[j] + 1) * width), j * width);
+  }
+  return out;
+}
+
+/** `1 - Var(returns - values) / Var(returns)`: how much of the return the critic explains. */
+export function explainedVariance(returns: Float32Array, values: Float32Array): number {
+  let mean = 0;
+  for (const r of returns) mean += r;
+  mean /= returns.length;
+  let varY = 0;
+  let varRes = 0;
+  for (let i = 0; i < returns.length; i++) {
+    varY += (returns[i] - mean) ** 2;
+    varRes += (returns[i] - values[i]) ** 2;
+  }
+  return varY > 0 ? 1 - varRes / varY : NaN;
+}
+
+/**
+ * Runs PPO's epochs. `fields` must hold scalar `advantages`, `returns` and `values` besides
+ * what `terms` reads; `terms(batch, advantages)` gets the minibatch tensors by field name and
+ * may return corrected advantages through `correctAdvantages` before normalisation.
+ */
+export function ppoEpochs(
+  fields: RolloutFields,
+  options: PpoEpochOptions,
+  context: {
+    optimizer: Adam;
+    rng: Rng;
+    terms: (batch: Record<string, tf.Tensor>) => MinibatchTerms;
+    /** Stop-gradient advantage correction computed before the step (DiffPPO's entropy term). */
+    correctAdvantages?: (batch: Record<string, tf.Tensor>, advantages: tf.Tensor1D) => tf.Tensor1D;
+  },
+): Record<string, number> {
+  const total = fields.returns.data.length;
+  const mbSize = Math.max(1, Math.floor(total / options.numMinibatches));
+  const index = new Int32Array(total).map((_, i) => i);
+  const sums = { pg: 0, v: 0, kl: 0, clipfrac: 0 };
+  const extra: Record<string, number> = {};
+  let count = 0;
+  let stop = false;
+  for (let epoch = 0; epoch < options.epochs && !stop; epoch++) {
+    for (let i = total - 1; i > 0; i--) {
+      const j = context.rng.int(i + 1);
+      [index[i], index[j]] = [index[j], index[i]];
+    }
+    for (let start = 0; start + mbSize <= total && !stop; start += mbSize) {
+      const idx = index.subarray(start, start + mbSize);
+      const batch: Record<string, tf.Tensor> = {};
+      for (const [name, { data, width, scalar }] of Object.entries(fields)) {
+        const rows = gatherRows(data, width, idx);
+        batch[name] = scalar ? tf.tensor1d(rows) : tf.tensor2d(rows, [idx.length, width]);
+      }
+      const adv = tf.tidy(() => {
+        let a = batch.advantages as tf.Tensor1D;
+        if (context.correctAdvantages) a = context.correctAdvantages(batch, a);
+        if (!options.normAdv) return a;
+        const { mean, variance } = tf.moments(a);
+        return tf.div(tf.sub(a, mean), tf.add(tf.sqrt(variance), 1e-8)) as tf.Tensor1D;
+      });
+      const stats: tf.Tensor[] = [];
+      const diagnostics: [string, tf.Tensor][] = [];
+      context.optimizer.minimize(() => {
+        const { logRatio, value, extraLoss, diagnostics: diag } = context.terms(batch);
+        for (const [name, t] of Object.entries(diag ?? {})) diagnostics.push([name, tf.keep(t)]);
+        const ratio = tf.exp(logRatio);
+        const clipped = tf.clipByValue(ratio, 1 - options.clipCoef, 1 + options.clipCoef);
+        const pgLoss = tf.mean(
+          tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), clipped)),
+        );
+        const ret = batch.returns;
+        const oldValue = batch.values;
+        let vLoss: tf.Tensor;
+        if (options.clipVloss) {
+          const vClipped = tf.add(
+            oldValue,
+            tf.clipByValue(tf.sub(value, oldValue), -options.clipCoef, options.clipCoef),
+          );
+          vLoss = tf.mul(
+            0.5,
+            tf.mean(tf.maximum(tf.square(tf.sub(value, ret)), tf.square(tf.sub(vClipped, ret)))),
+          );
+        } else {
+          vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, ret))));
+        }
+        const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+        const clipfrac = tf.mean(
+          tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), options.clipCoef), "float32"),
+        );
+        stats.push(tf.keep(pgLoss), tf.keep(vLoss), tf.keep(kl), tf.keep(clipfrac));
+        const loss = tf.add(pgLoss, tf.mul(options.vfCoef, vLoss));
+        return (extraLoss ? tf.add(loss, extraLoss) : loss) as tf.Scalar;
+      });
+      const [pg, v, kl, cf] = stats.map((s) => s.dataSync()[0]);
+      sums.pg += pg;
+      sums.v += v;
+      sums.kl += kl;
+      sums.clipfrac += cf;
+      for (const [name, t] of diagnostics) extra[name] = (extra[name] ?? 0) + t.dataSync()[0];
+      count++;
+      tf.dispose([...stats, ...diagnostics.map(([, t]) => t), adv, ...Object.values(batch)]);
+      if (options.targetKl > 0 && kl > options.targetKl) stop = true;
+    }
+  }
+  return {
+    pg_loss: sums.pg / count,
+    value_loss: sums.v / count,
+    approx_kl: sums.kl / count,
+    clipfrac: sums.clipfrac / count,
+    explained_variance: explainedVariance(fields.returns.data, fields.values.data),
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v / count])),
+  };
+}

@@ -1,0 +1,85 @@
+import type { Rng } from "../../core/rng.ts";
+
+/** Field name to floats per transition, e.g. `{ obs: 3, action: 1, reward: 1 }`. */
+export type ReplayLayout = Record<string, number>;
+
+/**
+ * A ring-buffer replay memory of fixed-width float fields. Shared by every off-policy
+ * algorithm; DiffSAC adds its latent chain as just another field.
+ */
+export class ReplayBuffer {
+  readonly capacity: number;
+  readonly layout: ReplayLayout;
+  private readonly data: Record<string, Float32Array> = {};
+  private readonly batchOut: Record<string, Float32Array> = {};
+  private batchSize = -1;
+  private next = 0;
+  size = 0;
+
+  /** Allocates `capacity` transitions of the given layout. */
+  constructor(capacity: number, layout: ReplayLayout) {
+    this.capacity = capacity;
+    this.layout = layout;
+    for (const [name, width] of Object.entries(layout)) {
+      this.data[name] = new Float32Array(capacity * width);
+    }
+  }
+
+  /** Adds one transition; `values[name]` has `layout[name]` floats (read from `offset * width`). */
+  add(values: Record<string, ArrayLike<number>>, row = 0): void {
+    const i = this.next;
+    for (const [name, width] of Object.entries(this.layout)) {
+      const src = values[name];
+      const dst = this.data[name];
+      for (let d = 0; d < width; d++) dst[i * width + d] = src[row * width + d];
+    }
+    this.next = (this.next + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+
+  /**
+   * Samples `batch` transitions uniformly with replacement. The returned arrays are reused by
+   * the next call.
+   */
+  sample(batch: number, rng: Rng): Record<string, Float32Array> {
+    if (this.size === 0) throw new Error("ReplayBuffer.sample: buffer is empty");
+    if (batch !== this.batchSize) {
+      for (const [name, width] of Object.entries(this.layout)) {
+        this.batchOut[name] = new Float32Array(batch * width);
+      }
+      this.batchSize = batch;
+    }
+    for (let b = 0; b < batch; b++) {
+      const i = rng.int(this.size);
+      for (const [name, width] of Object.entries(this.layout)) {
+        this.batchOut[name].set(this.data[name].subarray(i * width, (i + 1) * width), b * width);
+      }
+    }
+    return this.batchOut;
+  }
+
+  /** The filled part of the buffer and its cursor, for checkpoints. */
+  state(): { next: number; size: number; data: Record<string, Float32Array> } {
+    const data: Record<string, Float32Array> = {};
+    for (const [name, width] of Object.entries(this.layout)) {
+      data[name] = this.data[name].slice(0, this.size * width);
+    }
+    return { next: this.next, size: this.size, data };
+  }
+
+  /** Restores {@link ReplayBuffer.state}'s output. */
+  load(state: { next: number; size: number; data: Record<string, Float32Array> }): void {
+    if (state.size > this.capacity) {
+      throw new Error(`replay state holds ${state.size} transitions, capacity is ${this.capacity}`);
+    }
+    for (const [name, width] of Object.entries(this.layout)) {
+      const src = state.data[name];
+      if (!src || src.length !== state.size * width) {
+        throw new Error(`replay state: field '${name}' is missing or has the wrong size`);
+      }
+      this.data[name].set(src);
+    }
+    this.next = state.next;
+    this.size = state.size;
+  }
+}
