@@ -33,11 +33,9 @@ async function buildForTiming(
     config.numEnvs,
     config.seed,
   );
-  const pol = policy.create(
-    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
-    config.policyParams,
-    new Rng(0),
-  );
+  const spec = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+  const makePolicy = (rng: Rng) => policy.create(spec, config.policyParams, rng);
+  const pol = makePolicy(new Rng(0));
   const params = config.algoParams as Record<string, number>;
   const algo = algorithm.create({
     env,
@@ -45,6 +43,7 @@ async function buildForTiming(
     params: config.algoParams,
     rng: new Rng(1),
     totalSteps: totalSteps(params),
+    makePolicy,
   });
   return { algo, policy: pol, params, env, numEnvs: config.numEnvs };
 }

@@ -16,15 +16,24 @@ export interface IterationResult {
   episodes: EpisodeStat[];
 }
 
-/** Everything an algorithm is built from. */
-export interface AlgorithmContext<P> {
+/**
+ * Everything an algorithm is built from: `Params` are its validated hyper-parameters, `P` the
+ * policy class it trains (guaranteed by the registry's `policyKinds` check).
+ */
+export interface AlgorithmContext<Params, P extends Policy = Policy> {
   env: VecEnv;
-  policy: Policy;
-  params: P;
+  policy: P;
+  params: Params;
   /** The algorithm's own generator (exploration noise, minibatch sampling). */
   rng: Rng;
   /** Env steps the run is configured for (for schedules such as learning-rate annealing). */
   totalSteps: number;
+  /**
+   * Builds another policy of the run's kind and parameters, its weights drawn from `rng`
+   * (for example a target actor; copy the online weights in with `loadWeights`). The
+   * algorithm owns it and disposes it.
+   */
+  makePolicy(rng: Rng): P;
 }
 
 /** A training algorithm: collects experience through its VecEnv and updates its policy. */
@@ -51,8 +60,11 @@ export interface Preset {
   policyParams?: Record<string, unknown>;
 }
 
-/** How an algorithm is registered. */
-export interface AlgorithmDefinition<S extends Schema = Schema> {
+/**
+ * How an algorithm is registered; `P` is the policy class its `create` receives (the policies
+ * of `policyKinds` must be instances of it).
+ */
+export interface AlgorithmDefinition<S extends Schema = Schema, P extends Policy = Policy> {
   description: string;
   schema: S;
   /** Policy used when the run config names none. */
@@ -66,7 +78,7 @@ export interface AlgorithmDefinition<S extends Schema = Schema> {
   /** Presets by env id. */
   presets?: Record<string, Preset>;
   /** Builds the algorithm with validated parameters. */
-  create(context: AlgorithmContext<ValuesOf<S>>): Algorithm;
+  create(context: AlgorithmContext<ValuesOf<S>, P>): Algorithm;
 }
 
 /** How a policy family is registered. */
@@ -97,11 +109,26 @@ export interface Plugin {
   algorithms?: Record<string, AlgorithmDefinition>;
 }
 
-/** Types an algorithm definition (keeps the schema's value types for `create`). */
-export function defineAlgorithm<S extends Schema>(
-  definition: AlgorithmDefinition<S>,
+/**
+ * Types an algorithm definition: `create` sees the schema's value types and the policy class
+ * `P`. The registry only hands it policies whose `kind` is in `policyKinds`; `create` checks
+ * that once more, so a plugin whose kinds and class disagree fails with a clear error instead
+ * of a wrong cast.
+ */
+export function defineAlgorithm<S extends Schema, P extends Policy = Policy>(
+  definition: AlgorithmDefinition<S, P>,
 ): AlgorithmDefinition {
-  return definition as unknown as AlgorithmDefinition;
+  const create = (context: AlgorithmContext<Record<string, unknown>>): Algorithm => {
+    if (!definition.policyKinds.includes(context.policy.kind)) {
+      throw new ConfigError(
+        `policy: kind '${context.policy.kind}' cannot be trained by this algorithm; ` +
+          `it trains ${definition.policyKinds.join(", ")}`,
+      );
+    }
+    // the kind check above is what makes the policy a P
+    return definition.create(context as unknown as AlgorithmContext<ValuesOf<S>, P>);
+  };
+  return { ...definition, create } as unknown as AlgorithmDefinition;
 }
 
 /** Types a policy definition (keeps the schema's value types for `create`). */

@@ -106,17 +106,16 @@ function build(resolved: ResolvedRun, registry: Registry): Built {
   const envDef = registry.env(config.env);
   const root = new Rng(config.seed);
   const env = new VecEnv(() => envDef.create(config.envParams), config.numEnvs, config.seed);
-  const policy = resolved.policy.create(
-    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
-    config.policyParams,
-    root.fork("policy-init"),
-  );
+  const spec = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+  const makePolicy = (rng: Rng) => resolved.policy.create(spec, config.policyParams, rng);
+  const policy = makePolicy(root.fork("policy-init"));
   const algorithm = resolved.algorithm.create({
     env,
     policy,
     params: config.algoParams,
     rng: root.fork("algorithm"),
     totalSteps: config.steps,
+    makePolicy,
   });
   return { env, policy, algorithm };
 }

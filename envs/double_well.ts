@@ -76,6 +76,8 @@ export class DoubleWell implements Env {
   readonly radius: number;
   /** Gaussian width of each well. */
   readonly width: number;
+  /** The two optimal actions (see {@link doubleWellModes}). */
+  readonly modes: [number, number][];
   private readonly modeX: number;
   private readonly modeY: number;
   private readonly invTwoW2: number;
@@ -89,7 +91,8 @@ export class DoubleWell implements Env {
       options,
       "envParams",
     ));
-    const [[x, y]] = doubleWellModes(this.radius);
+    this.modes = doubleWellModes(this.radius);
+    const [[x, y]] = this.modes;
     this.modeX = x;
     this.modeY = y;
     this.invTwoW2 = 1 / (2 * this.width * this.width);

@@ -7,7 +7,7 @@ import { ConfigError, meanStd, type MetricsRow, resolveConfig, RunStore } from "
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
 import {
   MODE_RADIUS,
-  runDoubleWellModes,
+  modesOf,
   sampleRunActions,
   sharesNear,
 } from "./experiments/policy_samples.ts";
@@ -154,7 +154,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
  */
 export async function modeShares(runDir: string): Promise<Record<string, number>> {
   const samples = await sampleRunActions(runDir, { count: 1000, seed: 12345 });
-  const [plus, minus] = sharesNear(samples, runDoubleWellModes(samples.config), MODE_RADIUS);
+  const [plus, minus] = sharesNear(samples, modesOf(samples), MODE_RADIUS);
   return { "mode+": plus, "mode-": minus };
 }
 

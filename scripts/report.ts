@@ -9,7 +9,7 @@ import { ConfigError, meanStd, RUN_FILES } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
 import {
   MODE_RADIUS,
-  runDoubleWellModes,
+  modesOf,
   sampleRunActions,
   sharesNear,
 } from "./experiments/policy_samples.ts";
@@ -201,7 +201,7 @@ export async function writeReport(
         continue;
       }
       const samples = await sampleRunActions(runDir, { count: options.samples ?? 1000 });
-      modes = runDoubleWellModes(samples.config);
+      modes = modesOf(samples);
       const [plus, minus] = sharesNear(samples, modes, MODE_RADIUS);
       const label = r.status === "finished" ? r.run : `${r.run} (${r.status})`;
       scatter.push({ label, actions: samples.actions, actDim: samples.actDim });

@@ -9,7 +9,7 @@ import { decodeSnapshot, encodeSnapshot } from "../core/serialize.ts";
 import type { VecEnv, VecEnvState } from "../core/env.ts";
 import type { NamedArrays } from "../core/serialize.ts";
 import type { Policy } from "../core/policy.ts";
-import type { Algorithm } from "../core/plugin.ts";
+import type { Algorithm, AlgorithmContext } from "../core/plugin.ts";
 
 /** Asserts a ConfigError whose message contains every fragment. */
 export function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
@@ -145,4 +145,20 @@ export function assertSnapshotContinues(
     x.algo.dispose();
     x.policy.dispose();
   }
+}
+
+/**
+ * An algorithm context for tests that build an algorithm by hand: `makePolicy` refuses (the
+ * algorithms under test build no second policy) unless given.
+ */
+export function contextOf<Params, P extends Policy>(
+  context: Omit<AlgorithmContext<Params, P>, "makePolicy"> & { makePolicy?: () => P },
+): AlgorithmContext<Params, P> {
+  return {
+    ...context,
+    makePolicy: context.makePolicy ??
+      (() => {
+        throw new Error("makePolicy: not available in this test");
+      }),
+  };
 }

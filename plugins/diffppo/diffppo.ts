@@ -19,19 +19,17 @@ import type {
   VecEnv,
 } from "../../core/mod.ts";
 import { tf } from "../../core/tensor/mod.ts";
-import { computeGae } from "../learners/mod.ts";
 import {
+  computeGae,
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
-  softReward,
-} from "../diffusion_policy/mod.ts";
-import {
   PPO_SCHEMA,
   ppoEpochOptions,
   ppoEpochs,
   PpoParts,
   type PpoPartsState,
-} from "../ppo/mod.ts";
+  softReward,
+} from "../learners/mod.ts";
 
 /** DiffPPO hyper-parameters: PPO's, with per-augmented-step gamma/lambda and tau. */
 export const DIFFPPO_SCHEMA = {
@@ -69,9 +67,9 @@ export class DiffPpo implements Algorithm {
   private readonly K: number;
 
   /** Builds the DA-MDP, the augmented-state critic and the optimiser. */
-  constructor(context: AlgorithmContext<DiffPpoParams>) {
+  constructor(context: AlgorithmContext<DiffPpoParams, DiffusionPolicy>) {
     const { env, params, rng } = context;
-    this.policy = context.policy as DiffusionPolicy;
+    this.policy = context.policy;
     this.params = params;
     this.env = env;
     this.rng = rng;

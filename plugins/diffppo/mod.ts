@@ -2,6 +2,7 @@
  * DiffPPO (PPO on the diffusion-augmented MDP) and DPPO, the same algorithm with tau = 0.
  */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import type { DiffusionPolicy } from "../learners/mod.ts";
 import { DiffPpo, DIFFPPO_POLICY_DEFAULTS, DIFFPPO_SCHEMA } from "./diffppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
@@ -18,16 +19,19 @@ const common = {
 };
 
 /** DiffPPO's registry entry. */
-export const diffppoAlgorithm = defineAlgorithm({
+export const diffppoAlgorithm = defineAlgorithm<typeof DIFFPPO_SCHEMA, DiffusionPolicy>({
   ...common,
   description: "DiffPPO: PPO on the diffusion-augmented MDP with the soft reward r - tau l_k",
   create: (context) => new DiffPpo(context),
 });
 
+/** DPPO's hyper-parameters: DiffPPO's with tau = 0 by default. */
+const DPPO_SCHEMA = { ...DIFFPPO_SCHEMA, tau: { ...DIFFPPO_SCHEMA.tau, default: 0 } } as const;
+
 /** DPPO (Ren et al. 2025): DiffPPO with tau = 0, i.e. no entropy term. */
-export const dppoAlgorithm = defineAlgorithm({
+export const dppoAlgorithm = defineAlgorithm<typeof DPPO_SCHEMA, DiffusionPolicy>({
   ...common,
-  schema: { ...DIFFPPO_SCHEMA, tau: { ...DIFFPPO_SCHEMA.tau, default: 0 } },
+  schema: DPPO_SCHEMA,
   description: "DPPO: per-denoising-step PPO over the diffusion chain (DiffPPO with tau = 0)",
   create: (context) => new DiffPpo(context),
 });

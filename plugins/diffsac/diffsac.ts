@@ -21,16 +21,15 @@
  * latents into saturation; the action's entropy is bounded by the Box.
  */
 import {
-  type Algorithm,
   type AlgorithmContext,
   ConfigError,
-  type IterationResult,
-  type Rng,
+  type EpisodeStat,
+  type Metrics,
   type ValuesOf,
-  type VecEnv,
 } from "../../core/mod.ts";
 import { normalTensor, tanhLogDet, tf } from "../../core/tensor/mod.ts";
 import {
+  type ActorPhase,
   AUGMENTED_CRITIC_SCHEMA,
   augmentedCriticBatch,
   augmentedCriticInput,
@@ -41,8 +40,14 @@ import {
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
   latentAt,
-} from "../diffusion_policy/mod.ts";
-import { SAC_SCHEMA, SoftActorCriticParts, type SoftActorCriticState } from "../sac/mod.ts";
+  meanOf,
+  minimizeKeeping,
+  OffPolicyAlgorithm,
+  SAC_SCHEMA,
+  softTemperature,
+  type Temperature,
+  type UpdateScope,
+} from "../learners/mod.ts";
 
 /** DiffSAC hyper-parameters: SAC's, plus the surrogate and the augmented discount. */
 export const DIFFSAC_SCHEMA = {
@@ -64,61 +69,53 @@ export const DIFFSAC_SCHEMA = {
 /** Validated DiffSAC parameters. */
 export type DiffSacParams = ValuesOf<typeof DIFFSAC_SCHEMA>;
 
-interface DiffSacState extends SoftActorCriticState {
-  daMdp: ReturnType<DiffusionAugmentedEnv["state"]>;
+/** An actor objective on the update's batch: the loss and the path log ratio `sum_k l_k`. */
+type ActorObjective = () => { loss: tf.Scalar; pathLogRatio: tf.Tensor1D };
+
+/** What DiffSAC's critic step leaves for its actor phase. */
+interface DiffSacScope extends UpdateScope {
+  actorObjective: ActorObjective;
 }
 
 /** DiffSAC over a {@link DiffusionPolicy}. */
-export class DiffSac implements Algorithm {
-  readonly policy: DiffusionPolicy;
-  readonly params: DiffSacParams;
-  envSteps = 0;
-  private updates = 0;
-  private readonly env: VecEnv;
+export class DiffSac extends OffPolicyAlgorithm<DiffusionPolicy, DiffSacParams> {
+  /** The entropy temperature alpha (on the path entropy estimate). */
+  readonly temperature: Temperature;
   private readonly daMdp: DiffusionAugmentedEnv;
-  private readonly rng: Rng;
-  /** Twin critics, temperature, actor optimiser and replay buffer (of chains). */
-  private readonly parts: SoftActorCriticParts;
   /** K. */
   private readonly K: number;
   private readonly gammaAug: number;
 
   /** Builds the DA-MDP over the env, the critics, the temperature and the replay buffer. */
-  constructor(context: AlgorithmContext<DiffSacParams>) {
-    const { env, params, rng } = context;
+  constructor(context: AlgorithmContext<DiffSacParams, DiffusionPolicy>) {
+    const { env, params, policy, rng } = context;
     if (params.squashEntropy && params.surrogate !== "chain") {
       throw new ConfigError(
         "algoParams.squashEntropy: only the 'chain' surrogate supports it (surrogate is " +
           `'${params.surrogate}')`,
       );
     }
-    this.policy = context.policy as DiffusionPolicy;
-    this.params = params;
-    this.env = env;
-    this.rng = rng;
-    this.K = this.policy.steps;
-    this.daMdp = DiffusionAugmentedEnv.forPolicy(env, this.policy, rng);
-    this.gammaAug = augmentedDiscount(params.gamma, params.augmentedGamma, this.K);
-    // augmented critic input: s, a^k, one-hot(k), a^{k-1}; chain critic: s, squash(a^0)
-    const criticInputs = params.surrogate === "augmented"
-      ? augmentedCriticInputs(env, this.K)
-      : env.obsDim + env.actDim;
-    this.parts = new SoftActorCriticParts(
-      context,
-      criticInputs,
-      chainReplayLayout(env, this.K),
-      params.surrogate === "augmented" ? undefined : env.obsDim,
-    );
+    const K = policy.steps;
+    // the DA-MDP's first prior draw comes before the critics' weights
+    const daMdp = DiffusionAugmentedEnv.forPolicy(env, policy, rng);
+    const augmented = params.surrogate === "augmented";
+    super(context, {
+      // augmented critic input: s, a^k, one-hot(k), a^{k-1}; chain critic: s, squash(a^0)
+      criticInputs: augmented ? augmentedCriticInputs(env, K) : env.obsDim + env.actDim,
+      criticObsInputs: augmented ? undefined : env.obsDim,
+      replayLayout: chainReplayLayout(env, K),
+    });
+    this.K = K;
+    this.daMdp = this.addPart("daMdp", daMdp);
+    this.gammaAug = augmentedDiscount(params.gamma, params.augmentedGamma, K);
+    this.temperature = this.addPart("temperature", softTemperature(params, env.actDim));
   }
 
   /** One env step: K augmented steps through the DA-MDP, recording the latent chain. */
-  iterate(): IterationResult {
-    const step = collectChainStep(this.daMdp, this.policy, this.rng, this.parts.replay, {
-      randomAction: this.envSteps < this.params.learningStarts,
-    });
-    this.envSteps += this.env.numEnvs;
-    const metrics = this.envSteps > this.params.learningStarts ? this.update() : {};
-    return { metrics, episodes: step.episodes };
+  protected collect(random: boolean): EpisodeStat[] {
+    return collectChainStep(this.daMdp, this.policy, this.rng, this.replay, {
+      randomAction: random,
+    }).episodes;
   }
 
   /**
@@ -134,7 +131,7 @@ export class DiffSac implements Algorithm {
   ): { loss: tf.Scalar; pathLogRatio: tf.Tensor1D } {
     const step = this.policy.denoise(obs, a, k, noise);
     const input = augmentedCriticInput(this.policy, obs, a, k, step.next);
-    const q = this.parts.critics.min(input, { weightGrads: false });
+    const q = this.critics.min(input, { weightGrads: false });
     return {
       loss: tf.mean(tf.sub(tf.mul(alpha, step.logRatio), q)) as tf.Scalar,
       // K * l_k estimates sum_k l_k when k is uniform
@@ -150,7 +147,7 @@ export class DiffSac implements Algorithm {
   ): { loss: tf.Scalar; pathLogRatio: tf.Tensor1D } {
     const chain = this.policy.sampleChain(obs, noise);
     const y = tf.clipByValue(tf.tanh(chain.latents[this.K]), -0.999, 0.999);
-    const q = this.parts.critics.minOf(obs, y, { weightGrads: false });
+    const q = this.critics.minOf(obs, y, { weightGrads: false });
     const logRatio = this.chainLogRatio(chain.logRatioSum, y);
     return {
       loss: tf.mean(tf.sub(tf.mul(alpha, logRatio), q)) as tf.Scalar,
@@ -167,91 +164,86 @@ export class DiffSac implements Algorithm {
     return tf.sub(logRatioSum, tanhLogDet(y)) as tf.Tensor1D;
   }
 
-  private update(): Record<string, number> {
-    const { params, policy, K } = this;
-    const { critics, temperature, actorOptimizer, replay } = this.parts;
-    const B = params.batchSize;
-    const { actDim } = this.env;
-    const batch = replay.sample(B, this.rng);
-    const alpha = temperature.value;
-    this.updates++;
-    const metrics: Record<string, number> = { alpha };
-    const obs = policy.obsTensor(batch.obs);
-    let actorInputs: () => { loss: tf.Scalar; pathLogRatio: tf.Tensor1D };
-    const keep: tf.Tensor[] = [obs];
-    if (params.surrogate === "augmented") {
-      // k uniform in 1..K per sample, the DA-MDP Bellman target at (s, a^k, k, a^{k-1})
-      const options = { alpha, gamma: this.gammaAug };
-      const q = augmentedCriticBatch(policy, critics, batch, obs, this.rng, options);
-      metrics.q_loss = critics.fit(q.input, q.target);
-      keep.push(q.k, q.a, q.prev, q.target, q.input);
-      actorInputs = () =>
+  /** The surrogate's critic step; the scope holds its actor objective on the same batch. */
+  protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): DiffSacScope {
+    const alpha = this.temperature.value;
+    metrics.alpha = alpha;
+    const obs = this.policy.obsTensor(batch.obs);
+    return this.params.surrogate === "augmented"
+      ? this.augmentedCriticStep(batch, obs, alpha, metrics)
+      : this.chainCriticStep(batch, obs, alpha, metrics);
+  }
+
+  /** k uniform in 1..K per sample, the DA-MDP Bellman target at (s, a^k, k, a^{k-1}). */
+  private augmentedCriticStep(
+    batch: Record<string, Float32Array>,
+    obs: tf.Tensor2D,
+    alpha: number,
+    metrics: Metrics,
+  ): DiffSacScope {
+    const { policy, critics } = this;
+    const options = { alpha, gamma: this.gammaAug };
+    const q = augmentedCriticBatch(policy, critics, batch, obs, this.rng, options);
+    metrics.q_loss = critics.fit(q.input, q.target);
+    const B = obs.shape[0];
+    return {
+      actorObjective: () =>
         this.augmentedActorLoss(
           obs,
           q.a,
           q.k,
-          normalTensor(this.rng, [B, actDim]) as tf.Tensor2D,
+          normalTensor(this.rng, [B, this.env.actDim]) as tf.Tensor2D,
           alpha,
-        );
-    } else {
-      const y = tf.tidy(() => {
-        const a0 = latentAt(batch.chain, new Int32Array(B).fill(K), K, actDim);
-        return tf.clipByValue(tf.tanh(a0), -0.999, 0.999) as tf.Tensor2D;
-      });
-      const nextNoise = normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D;
-      const target = tf.tidy(() => {
-        const nextObs = policy.obsTensor(batch.nextObs);
-        const chain = policy.sampleChain(nextObs, nextNoise);
-        const yNext = tf.clipByValue(tf.tanh(chain.latents[K]), -0.999, 0.999);
-        const minQ = critics.minOf(nextObs, yNext, { target: true });
-        const soft = tf.sub(minQ, tf.mul(alpha, this.chainLogRatio(chain.logRatioSum, yNext)));
-        const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
-        return tf.add(
-          tf.tensor1d(batch.reward),
-          tf.mul(params.gamma, tf.mul(notDone, soft)),
-        ) as tf.Tensor1D;
-      });
-      metrics.q_loss = critics.fitOf(obs, y, target);
-      keep.push(y, nextNoise, target);
-      actorInputs = () =>
-        this.chainActorLoss(obs, normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D, alpha);
-    }
-    if (this.updates % params.policyFrequency === 0) {
-      for (let i = 0; i < params.policyFrequency; i++) {
-        let path: tf.Tensor1D | null = null;
-        metrics.actor_loss = actorOptimizer.minimize(() => {
-          const out = actorInputs();
-          path = tf.keep(out.pathLogRatio);
-          return out.loss;
-        });
-        const lp = path as unknown as tf.Tensor1D;
-        metrics.entropy = -tf.tidy(() => tf.mean(lp).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = temperature.update(lp);
-        lp.dispose();
-      }
-    }
-    if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose(keep);
-    return metrics;
+        ),
+      dispose: () => tf.dispose([obs, q.k, q.a, q.prev, q.target, q.input]),
+    };
   }
 
-  /** Critics, optimisers, temperature, DA-MDP, replay buffer, generator and counters. */
-  state(): DiffSacState {
-    const counters = { envSteps: this.envSteps, updates: this.updates };
-    return { ...this.parts.state(counters), daMdp: this.daMdp.state() };
+  /** Q(s, squash(a^0)) toward `r + gamma (min Q'(s', a'^0) - alpha sum_k l'_k)`. */
+  private chainCriticStep(
+    batch: Record<string, Float32Array>,
+    obs: tf.Tensor2D,
+    alpha: number,
+    metrics: Metrics,
+  ): DiffSacScope {
+    const { policy, critics, K, params } = this;
+    const { actDim } = this.env;
+    const B = obs.shape[0];
+    const y = tf.tidy(() => {
+      const a0 = latentAt(batch.chain, new Int32Array(B).fill(K), K, actDim);
+      return tf.clipByValue(tf.tanh(a0), -0.999, 0.999) as tf.Tensor2D;
+    });
+    const nextNoise = normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D;
+    const target = tf.tidy(() => {
+      const nextObs = policy.obsTensor(batch.nextObs);
+      const chain = policy.sampleChain(nextObs, nextNoise);
+      const yNext = tf.clipByValue(tf.tanh(chain.latents[K]), -0.999, 0.999);
+      const minQ = critics.minOf(nextObs, yNext, { target: true });
+      const soft = tf.sub(minQ, tf.mul(alpha, this.chainLogRatio(chain.logRatioSum, yNext)));
+      const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
+      return tf.add(
+        tf.tensor1d(batch.reward),
+        tf.mul(params.gamma, tf.mul(notDone, soft)),
+      ) as tf.Tensor1D;
+    });
+    metrics.q_loss = critics.fitOf(obs, y, target);
+    return {
+      actorObjective: () =>
+        this.chainActorLoss(obs, normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D, alpha),
+      dispose: () => tf.dispose([obs, y, nextNoise, target]),
+    };
   }
 
-  /** Restores {@link DiffSac.state}'s output. */
-  load(raw: unknown): void {
-    const state = raw as DiffSacState;
-    this.parts.load(state);
-    this.daMdp.load(state.daMdp);
-    this.envSteps = state.envSteps;
-    this.updates = state.updates;
-  }
-
-  /** Frees tensors (not the policy's). */
-  dispose(): void {
-    this.parts.dispose();
+  /** Actor steps on the surrogate, each followed by a temperature step (when learned). */
+  protected actorPhase(scope: DiffSacScope): ActorPhase {
+    return {
+      step: (metrics) => {
+        const { loss, kept } = minimizeKeeping(this.actorOptimizer, scope.actorObjective);
+        metrics.actor_loss = loss;
+        metrics.entropy = -meanOf(kept.pathLogRatio);
+        if (this.params.autotune) metrics.alpha_loss = this.temperature.update(kept.pathLogRatio);
+        kept.pathLogRatio.dispose();
+      },
+    };
   }
 }

@@ -1,5 +1,6 @@
 /** The DiffSAC algorithm plugin (SAC with the diffusion policy, DMERL). */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import type { DiffusionPolicy } from "../learners/mod.ts";
 import { DiffSac, DIFFSAC_SCHEMA } from "./diffsac.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
@@ -8,7 +9,7 @@ import hopper from "./presets/Hopper-v4.json" with { type: "json" };
 export { DiffSac, DIFFSAC_SCHEMA, type DiffSacParams } from "./diffsac.ts";
 
 /** DiffSAC's registry entry. */
-export const diffsacAlgorithm = defineAlgorithm({
+export const diffsacAlgorithm = defineAlgorithm<typeof DIFFSAC_SCHEMA, DiffusionPolicy>({
   description: "DiffSAC: SAC with a K-step diffusion policy (augmented or chain surrogate)",
   schema: DIFFSAC_SCHEMA,
   defaultPolicy: "diffusion",

@@ -3,7 +3,7 @@
  * and DiffWPO build on, and the augmented critic machinery DiffSAC and DiffWPO share.
  */
 import { definePlugin, definePolicy } from "../../core/mod.ts";
-import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../learners/diffusion_policy.ts";
+import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../learners/mod.ts";
 
 export {
   type ChainSample,
@@ -13,14 +13,14 @@ export {
   DiffusionPolicy,
   initialDt,
   inverseSoftplus,
-} from "../learners/diffusion_policy.ts";
+} from "../learners/mod.ts";
 export {
   augmentedGamma,
   type AugmentedStep,
   type DaMdpState,
   DiffusionAugmentedEnv,
   softReward,
-} from "../learners/da_mdp.ts";
+} from "../learners/mod.ts";
 export {
   AUGMENTED_CRITIC_SCHEMA,
   type AugmentedCriticBatch,
@@ -31,7 +31,7 @@ export {
   chainReplayLayout,
   collectChainStep,
   latentAt,
-} from "../learners/augmented_critic.ts";
+} from "../learners/mod.ts";
 
 /** Registers the policy as "diffusion". */
 export const diffusionPolicy = definePolicy({

@@ -33,18 +33,12 @@
  * The temperature is learned (by default) toward `-targetEntropyScale * |A|` on the path
  * entropy estimate `-K l_k`, as in DiffSAC.
  */
-import type {
-  Algorithm,
-  AlgorithmContext,
-  IterationResult,
-  Rng,
-  ValuesOf,
-  VecEnv,
-} from "../../core/mod.ts";
+import type { AlgorithmContext, EpisodeStat, Metrics, ValuesOf } from "../../core/mod.ts";
 import { normalTensor, tf } from "../../core/tensor/mod.ts";
-import type { TwinQ } from "../learners/mod.ts";
 import {
+  type ActorPhase,
   AUGMENTED_CRITIC_SCHEMA,
+  type AugmentedCriticBatch,
   augmentedCriticBatch,
   augmentedCriticInput,
   augmentedCriticInputs,
@@ -53,9 +47,17 @@ import {
   collectChainStep,
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
-} from "../diffusion_policy/mod.ts";
-import { SAC_SCHEMA, SoftActorCriticParts, type SoftActorCriticState } from "../sac/mod.ts";
-import { LagrangeMultiplier, TRUST_REGION_SCHEMA, trustRegionLoss } from "../wpo/mod.ts";
+  LagrangeMultiplier,
+  meanOf,
+  minimizeKeeping,
+  OffPolicyAlgorithm,
+  SAC_SCHEMA,
+  softTemperature,
+  type Temperature,
+  TRUST_REGION_SCHEMA,
+  trustRegionLoss,
+  type UpdateScope,
+} from "../learners/mod.ts";
 
 /** DiffWPO hyper-parameters: SAC's, the augmented discount, and the trust region. */
 export const DIFFWPO_SCHEMA = {
@@ -123,50 +125,45 @@ export function kernelKl(old: Kernel, kernel: Kernel): tf.Tensor1D {
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
-interface DiffWpoState extends SoftActorCriticState {
-  daMdp: ReturnType<DiffusionAugmentedEnv["state"]>;
-  lagrange: ReturnType<LagrangeMultiplier["state"]>;
+/** What DiffWPO's critic step leaves for its actor phase: the batch and its augmented states. */
+interface DiffWpoScope extends UpdateScope {
+  obs: tf.Tensor2D;
+  q: AugmentedCriticBatch;
 }
 
 /** DiffWPO over a {@link DiffusionPolicy}. */
-export class DiffWpo implements Algorithm {
-  readonly policy: DiffusionPolicy;
-  readonly params: DiffWpoParams;
-  envSteps = 0;
-  private updates = 0;
-  private readonly env: VecEnv;
+export class DiffWpo extends OffPolicyAlgorithm<DiffusionPolicy, DiffWpoParams> {
+  /** The entropy temperature (used when `autotune`). */
+  readonly temperature: Temperature;
   private readonly daMdp: DiffusionAugmentedEnv;
-  private readonly rng: Rng;
-  /** Twin critics, temperature, actor optimiser and replay buffer (of chains). */
-  private readonly parts: SoftActorCriticParts;
   private readonly lagrange: LagrangeMultiplier;
   /** K. */
   readonly K: number;
   private readonly gammaAug: number;
 
   /** Builds the DA-MDP over the env, the critics, temperature, replay and multiplier. */
-  constructor(context: AlgorithmContext<DiffWpoParams>) {
-    const { env, params, rng } = context;
-    this.policy = context.policy as DiffusionPolicy;
-    this.params = params;
-    this.env = env;
-    this.rng = rng;
-    this.K = this.policy.steps;
-    this.daMdp = DiffusionAugmentedEnv.forPolicy(env, this.policy, rng);
-    this.gammaAug = augmentedDiscount(params.gamma, params.augmentedGamma, this.K);
-    const criticInputs = augmentedCriticInputs(env, this.K);
-    this.parts = new SoftActorCriticParts(context, criticInputs, chainReplayLayout(env, this.K));
-    this.lagrange = new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr });
-  }
-
-  /** The twin critics Q(s, a^k, k, a^{k-1}). */
-  get critics(): TwinQ {
-    return this.parts.critics;
+  constructor(context: AlgorithmContext<DiffWpoParams, DiffusionPolicy>) {
+    const { env, params, policy, rng } = context;
+    const K = policy.steps;
+    // the DA-MDP's first prior draw comes before the critics' weights
+    const daMdp = DiffusionAugmentedEnv.forPolicy(env, policy, rng);
+    super(context, {
+      criticInputs: augmentedCriticInputs(env, K),
+      replayLayout: chainReplayLayout(env, K),
+    });
+    this.K = K;
+    this.daMdp = this.addPart("daMdp", daMdp);
+    this.gammaAug = augmentedDiscount(params.gamma, params.augmentedGamma, K);
+    this.temperature = this.addPart("temperature", softTemperature(params, env.actDim));
+    this.lagrange = this.addPart(
+      "lagrange",
+      new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr }),
+    );
   }
 
   /** The temperature in use: exactly `params.alpha` unless learned. */
   get alpha(): number {
-    return this.params.autotune ? this.parts.temperature.value : this.params.alpha;
+    return this.params.autotune ? this.temperature.value : this.params.alpha;
   }
 
   /** Current Lagrange multiplier of the trust region. */
@@ -175,13 +172,10 @@ export class DiffWpo implements Algorithm {
   }
 
   /** One env step: K augmented steps through the DA-MDP, recording the latent chain. */
-  iterate(): IterationResult {
-    const step = collectChainStep(this.daMdp, this.policy, this.rng, this.parts.replay, {
-      randomAction: this.envSteps < this.params.learningStarts,
-    });
-    this.envSteps += this.env.numEnvs;
-    const metrics = this.envSteps > this.params.learningStarts ? this.update() : {};
-    return { metrics, episodes: step.episodes };
+  protected collect(random: boolean): EpisodeStat[] {
+    return collectChainStep(this.daMdp, this.policy, this.rng, this.replay, {
+      randomAction: random,
+    }).episodes;
   }
 
   /** Critic input: [s, a^k, one-hot(k), a^{k-1}]. */
@@ -245,81 +239,57 @@ export class DiffWpo implements Algorithm {
     return { loss, kl, violated };
   }
 
-  private update(): Record<string, number> {
-    const { params, policy, K } = this;
-    const { critics, temperature, actorOptimizer, replay } = this.parts;
-    const B = params.batchSize;
-    const { actDim } = this.env;
-    const batch = replay.sample(B, this.rng);
+  /** k uniform in 1..K per sample, the DA-MDP Bellman target at (s, a^k, k, a^{k-1}). */
+  protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): DiffWpoScope {
     const alpha = this.alpha;
-    this.updates++;
-    const metrics: Record<string, number> = { alpha };
-    const obs = policy.obsTensor(batch.obs);
-    // k uniform in 1..K per sample, the DA-MDP Bellman target at (s, a^k, k, a^{k-1})
+    metrics.alpha = alpha;
+    const obs = this.policy.obsTensor(batch.obs);
     const options = { alpha, gamma: this.gammaAug };
-    const q = augmentedCriticBatch(policy, critics, batch, obs, this.rng, options);
-    metrics.q_loss = critics.fit(q.input, q.target);
+    const q = augmentedCriticBatch(this.policy, this.critics, batch, obs, this.rng, options);
+    metrics.q_loss = this.critics.fit(q.input, q.target);
+    return { obs, q, dispose: () => tf.dispose([obs, q.k, q.a, q.prev, q.target, q.input]) };
+  }
+
+  /** WPO steps on one denoising step inside the trust region around the phase's kernel. */
+  protected actorPhase({ obs, q }: DiffWpoScope): ActorPhase {
+    const { params, policy, K } = this;
     const { k, a } = q;
-    if (this.updates % params.policyFrequency === 0) {
-      // the trust region's reference: the kernel on this batch before the actor phase
-      const old = params.trustRegion ? tf.tidy(() => policy.denoiseMean(obs, a, k)) : null;
-      for (let i = 0; i < params.policyFrequency; i++) {
-        const noise = normalTensor(this.rng, [B, actDim]) as tf.Tensor2D;
+    // the trust region's reference: the kernel on this batch before the actor phase
+    const old = params.trustRegion ? tf.tidy(() => policy.denoiseMean(obs, a, k)) : null;
+    return {
+      step: (metrics) => {
+        const noise = normalTensor(this.rng, [obs.shape[0], this.env.actDim]) as tf.Tensor2D;
         const sample = this.actorSample(obs, a, k, noise, this.alpha);
         const lambda = this.lagrange.value;
-        let kl: tf.Tensor1D | null = null;
-        let violated: tf.Tensor1D | null = null;
-        metrics.actor_loss = actorOptimizer.minimize(() => {
-          const out = this.actorLoss(obs, a, k, sample, old, lambda);
-          kl = tf.keep(out.kl);
-          violated = tf.keep(out.violated);
-          return out.loss;
-        });
-        const klT = kl as unknown as tf.Tensor1D;
-        const violatedT = violated as unknown as tf.Tensor1D;
+        const { loss, kept } = minimizeKeeping(
+          this.actorOptimizer,
+          () => this.actorLoss(obs, a, k, sample, old, lambda),
+        );
+        metrics.actor_loss = loss;
         // K * l_k estimates sum_k l_k when k is uniform
         const path = tf.mul(sample.logRatio, K) as tf.Tensor1D;
-        metrics.entropy = -tf.tidy(() => tf.mean(path).dataSync()[0]);
-        metrics.coef_abs = tf.tidy(() => tf.mean(tf.abs(sample.coef)).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = temperature.update(path);
+        metrics.entropy = -meanOf(path);
+        metrics.coef_abs = tf.tidy(() => meanOf(tf.abs(sample.coef)));
+        if (params.autotune) metrics.alpha_loss = this.temperature.update(path);
         if (old) {
-          metrics.kl = tf.tidy(() => tf.mean(klT).dataSync()[0]);
-          metrics.kl_violated = tf.tidy(() => tf.mean(violatedT).dataSync()[0]);
-          metrics.lambda_loss = this.lagrange.update(klT, params.klBound);
+          metrics.kl = meanOf(kept.kl);
+          metrics.kl_violated = meanOf(kept.violated);
+          metrics.lambda_loss = this.lagrange.update(kept.kl, params.klBound);
           metrics.lambda = this.lagrange.value;
         }
-        tf.dispose([klT, violatedT, noise, path, sample.prev, sample.coef, sample.logRatio]);
-      }
-      if (old) tf.dispose([old.mean, old.eta]);
-    }
-    if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, q.k, q.a, q.prev, q.target, q.input]);
-    return metrics;
-  }
-
-  /** Critics, optimisers, temperature, multiplier, DA-MDP, replay, generator and counters. */
-  state(): DiffWpoState {
-    const counters = { envSteps: this.envSteps, updates: this.updates };
-    return {
-      ...this.parts.state(counters),
-      daMdp: this.daMdp.state(),
-      lagrange: this.lagrange.state(),
+        tf.dispose([
+          kept.kl,
+          kept.violated,
+          noise,
+          path,
+          sample.prev,
+          sample.coef,
+          sample.logRatio,
+        ]);
+      },
+      dispose: () => {
+        if (old) tf.dispose([old.mean, old.eta]);
+      },
     };
-  }
-
-  /** Restores {@link DiffWpo.state}'s output. */
-  load(raw: unknown): void {
-    const state = raw as DiffWpoState;
-    this.parts.load(state);
-    this.daMdp.load(state.daMdp);
-    this.lagrange.load(state.lagrange);
-    this.envSteps = state.envSteps;
-    this.updates = state.updates;
-  }
-
-  /** Frees tensors (not the policy's). */
-  dispose(): void {
-    this.parts.dispose();
-    this.lagrange.dispose();
   }
 }

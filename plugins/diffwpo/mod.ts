@@ -1,5 +1,6 @@
 /** The DiffWPO algorithm plugin (WPO on one denoising step of the DA-MDP, DMERL). */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import type { DiffusionPolicy } from "../learners/mod.ts";
 import { DiffWpo, DIFFWPO_POLICY_DEFAULTS, DIFFWPO_SCHEMA } from "./diffwpo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
@@ -15,7 +16,7 @@ export {
 } from "./diffwpo.ts";
 
 /** DiffWPO's registry entry. */
-export const diffwpoAlgorithm = defineAlgorithm({
+export const diffwpoAlgorithm = defineAlgorithm<typeof DIFFWPO_SCHEMA, DiffusionPolicy>({
   description:
     "DiffWPO: WPO on one denoising step of the DA-MDP (twin Q, fixed friction, KL trust region)",
   schema: DIFFWPO_SCHEMA,

@@ -10,7 +10,8 @@
  */
 import type { Rng, VecEnv } from "../../core/mod.ts";
 import { normalTensor, tf } from "../../core/tensor/mod.ts";
-import type { ReplayBuffer, ReplayLayout, TwinQ } from "./mod.ts";
+import type { TwinQ } from "./critics.ts";
+import type { ReplayBuffer, ReplayLayout } from "./replay.ts";
 import { augmentedGamma, type AugmentedStep, type DiffusionAugmentedEnv } from "./da_mdp.ts";
 import type { DiffusionPolicy } from "./diffusion_policy.ts";
 

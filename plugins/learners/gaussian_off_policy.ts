@@ -4,8 +4,9 @@
  */
 import { type Rng, scaleToBox, type VecEnv, type VecStep } from "../../core/mod.ts";
 import { tf } from "../../core/tensor/mod.ts";
-import type { ReplayBuffer, ReplayLayout, TwinQ } from "./mod.ts";
-import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
+import type { TwinQ } from "./critics.ts";
+import type { GaussianPolicy } from "./gaussian_policy.ts";
+import type { ReplayBuffer, ReplayLayout } from "./replay.ts";
 
 /** Replay fields of one transition: `obs`, `action` (y in [-1, 1]), `reward`, `nextObs`, `terminated`. */
 export function gaussianReplayLayout(env: VecEnv): ReplayLayout {

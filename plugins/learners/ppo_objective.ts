@@ -4,9 +4,32 @@
  * stopping and the usual diagnostics. An algorithm supplies only how to compute the new log
  * likelihood ratio, the value, and any advantage correction for a minibatch.
  */
-import type { Rng } from "../../core/mod.ts";
-import { type Adam, tf } from "../../core/tensor/mod.ts";
-import type { PpoParams } from "../ppo/ppo.ts";
+import type { Rng, ValuesOf } from "../../core/mod.ts";
+import { ACTIVATIONS, type Adam, tf } from "../../core/tensor/mod.ts";
+
+/** PPO hyper-parameters (CleanRL defaults). */
+export const PPO_SCHEMA = {
+  lr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4 },
+  annealLr: { type: "boolean", default: true },
+  numSteps: { type: "number", integer: true, min: 1, default: 2048, doc: "steps per env" },
+  gamma: { type: "number", min: 0, max: 1, default: 0.99 },
+  gaeLambda: { type: "number", min: 0, max: 1, default: 0.95 },
+  numMinibatches: { type: "number", integer: true, min: 1, default: 32 },
+  updateEpochs: { type: "number", integer: true, min: 1, default: 10 },
+  normAdv: { type: "boolean", default: true },
+  clipCoef: { type: "number", min: 0, exclusiveMin: true, default: 0.2 },
+  clipVloss: { type: "boolean", default: true },
+  entCoef: { type: "number", min: 0, default: 0 },
+  vfCoef: { type: "number", min: 0, default: 0.5 },
+  maxGradNorm: { type: "number", min: 0, exclusiveMin: true, default: 0.5 },
+  targetKl: { type: "number", min: 0, default: 0, doc: "early-stop KL; 0 disables" },
+  normalizeReward: { type: "boolean", default: true },
+  criticHidden: { type: "number[]", integer: true, min: 1, default: [64, 64], minLength: 1 },
+  criticActivation: { type: "string", values: ACTIVATIONS, default: "tanh" },
+} as const;
+
+/** Validated PPO parameters. */
+export type PpoParams = ValuesOf<typeof PPO_SCHEMA>;
 
 /**
  * Rollout fields by name: data (row-major) and floats per row. `scalar` fields become 1-D

@@ -11,7 +11,7 @@ import {
   Mlp,
   ReturnNormalizer,
 } from "../../core/tensor/mod.ts";
-import type { PpoParams } from "../ppo/ppo.ts";
+import type { PpoParams } from "./ppo_objective.ts";
 
 /** The `PPO_SCHEMA` parameters that {@link PpoParts} is built from. */
 export type PpoPartsParams = Pick<

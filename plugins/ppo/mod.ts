@@ -1,22 +1,14 @@
 /** The PPO algorithm plugin. */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA } from "./ppo.ts";
+import { type GaussianPolicy, PPO_SCHEMA } from "../learners/mod.ts";
+import { Ppo, PPO_POLICY_DEFAULTS } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
-export { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "./ppo.ts";
-export { PpoParts, type PpoPartsParams, type PpoPartsState } from "../learners/ppo_parts.ts";
-export {
-  explainedVariance,
-  gatherRows,
-  type MinibatchTerms,
-  type PpoEpochOptions,
-  ppoEpochOptions,
-  ppoEpochs,
-  type RolloutFields,
-} from "../learners/ppo_objective.ts";
+export { Ppo, PPO_POLICY_DEFAULTS } from "./ppo.ts";
+export { PPO_SCHEMA, type PpoParams } from "../learners/mod.ts";
 
 /** PPO's registry entry. */
-export const ppoAlgorithm = defineAlgorithm({
+export const ppoAlgorithm = defineAlgorithm<typeof PPO_SCHEMA, GaussianPolicy>({
   description: "Proximal Policy Optimization (GAE, clipping, obs and reward normalisation)",
   schema: PPO_SCHEMA,
   defaultPolicy: "gaussian",

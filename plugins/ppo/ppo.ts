@@ -14,38 +14,18 @@ import {
   type IterationResult,
   type Rng,
   squashToBox,
-  type ValuesOf,
   type VecEnv,
 } from "../../core/mod.ts";
-import { ACTIVATIONS, tf } from "../../core/tensor/mod.ts";
-import { computeGae } from "../learners/mod.ts";
-import { GaussianPolicy } from "../gaussian_policy/mod.ts";
-import { ppoEpochOptions, ppoEpochs } from "../learners/ppo_objective.ts";
-import { PpoParts, type PpoPartsState } from "../learners/ppo_parts.ts";
-
-/** PPO hyper-parameters (CleanRL defaults). */
-export const PPO_SCHEMA = {
-  lr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4 },
-  annealLr: { type: "boolean", default: true },
-  numSteps: { type: "number", integer: true, min: 1, default: 2048, doc: "steps per env" },
-  gamma: { type: "number", min: 0, max: 1, default: 0.99 },
-  gaeLambda: { type: "number", min: 0, max: 1, default: 0.95 },
-  numMinibatches: { type: "number", integer: true, min: 1, default: 32 },
-  updateEpochs: { type: "number", integer: true, min: 1, default: 10 },
-  normAdv: { type: "boolean", default: true },
-  clipCoef: { type: "number", min: 0, exclusiveMin: true, default: 0.2 },
-  clipVloss: { type: "boolean", default: true },
-  entCoef: { type: "number", min: 0, default: 0 },
-  vfCoef: { type: "number", min: 0, default: 0.5 },
-  maxGradNorm: { type: "number", min: 0, exclusiveMin: true, default: 0.5 },
-  targetKl: { type: "number", min: 0, default: 0, doc: "early-stop KL; 0 disables" },
-  normalizeReward: { type: "boolean", default: true },
-  criticHidden: { type: "number[]", integer: true, min: 1, default: [64, 64], minLength: 1 },
-  criticActivation: { type: "string", values: ACTIVATIONS, default: "tanh" },
-} as const;
-
-/** Validated PPO parameters. */
-export type PpoParams = ValuesOf<typeof PPO_SCHEMA>;
+import { tf } from "../../core/tensor/mod.ts";
+import {
+  computeGae,
+  GaussianPolicy,
+  ppoEpochOptions,
+  ppoEpochs,
+  type PpoParams,
+  PpoParts,
+  type PpoPartsState,
+} from "../learners/mod.ts";
 
 /** CleanRL's agent: 64x64 tanh, orthogonal init, state-independent log std. */
 export const PPO_POLICY_DEFAULTS = {
@@ -68,9 +48,9 @@ export class Ppo implements Algorithm {
   private readonly parts: PpoParts;
 
   /** Builds the critic and the optimiser. */
-  constructor(context: AlgorithmContext<PpoParams>) {
+  constructor(context: AlgorithmContext<PpoParams, GaussianPolicy>) {
     const { env, params, rng } = context;
-    this.policy = context.policy as GaussianPolicy;
+    this.policy = context.policy;
     this.params = params;
     this.env = env;
     this.rng = rng;

@@ -1,25 +1,15 @@
 /** The SAC algorithm plugin. */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import { Sac, SAC_SCHEMA } from "./sac.ts";
+import { type GaussianPolicy, SAC_SCHEMA } from "../learners/mod.ts";
+import { Sac } from "./sac.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 import doubleWell from "./presets/DoubleWell-v0.json" with { type: "json" };
 
-export { Sac, SAC_SCHEMA, type SacParams } from "./sac.ts";
-export {
-  type SoftActorCriticCounters,
-  type SoftActorCriticParams,
-  SoftActorCriticParts,
-  type SoftActorCriticState,
-} from "../learners/soft_actor_critic.ts";
-export {
-  collectGaussianStep,
-  gaussianReplayLayout,
-  type SoftCriticBatch,
-  softCriticBatch,
-} from "../learners/gaussian_off_policy.ts";
+export { Sac } from "./sac.ts";
+export { SAC_SCHEMA, type SacParams } from "../learners/mod.ts";
 
 /** SAC's registry entry. */
-export const sacAlgorithm = defineAlgorithm({
+export const sacAlgorithm = defineAlgorithm<typeof SAC_SCHEMA, GaussianPolicy>({
   description: "Soft Actor-Critic (twin Q, target networks, learned temperature)",
   schema: SAC_SCHEMA,
   defaultPolicy: "gaussian",

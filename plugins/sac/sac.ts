@@ -2,69 +2,47 @@
  * Soft Actor-Critic (Haarnoja et al. 2018), after CleanRL's sac_continuous_action.py: twin Q
  * networks with Polyak-averaged targets, a tanh-Gaussian actor updated every
  * `policyFrequency` steps (that many times), and a temperature learned toward a target entropy.
+ * The replay, counters, warm-up and schedule are the off-policy skeleton's.
  */
-import type {
-  Algorithm,
-  AlgorithmContext,
-  IterationResult,
-  Rng,
-  ValuesOf,
-  VecEnv,
-} from "../../core/mod.ts";
-import { ACTIVATIONS, normalTensor, tf } from "../../core/tensor/mod.ts";
-import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
+import type { AlgorithmContext, EpisodeStat, Metrics } from "../../core/mod.ts";
+import { normalTensor, tf } from "../../core/tensor/mod.ts";
 import {
+  type ActorPhase,
   collectGaussianStep,
+  type GaussianPolicy,
   gaussianReplayLayout,
+  meanOf,
+  minimizeKeeping,
+  OffPolicyAlgorithm,
+  type SacParams,
   softCriticBatch,
-} from "../learners/gaussian_off_policy.ts";
-import { SoftActorCriticParts, type SoftActorCriticState } from "../learners/soft_actor_critic.ts";
+  softTemperature,
+  type Temperature,
+  type UpdateScope,
+} from "../learners/mod.ts";
 
-/** SAC hyper-parameters (CleanRL defaults). */
-export const SAC_SCHEMA = {
-  gamma: { type: "number", min: 0, max: 1, default: 0.99 },
-  tau: { type: "number", min: 0, max: 1, default: 0.005, doc: "Polyak target rate" },
-  batchSize: { type: "number", integer: true, min: 1, default: 256 },
-  bufferSize: { type: "number", integer: true, min: 1, default: 1_000_000 },
-  learningStarts: { type: "number", integer: true, min: 0, default: 5000 },
-  policyLr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4 },
-  qLr: { type: "number", min: 0, exclusiveMin: true, default: 1e-3 },
-  policyFrequency: { type: "number", integer: true, min: 1, default: 2 },
-  targetNetworkFrequency: { type: "number", integer: true, min: 1, default: 1 },
-  autotune: { type: "boolean", default: true, doc: "learn alpha toward the target entropy" },
-  alpha: { type: "number", min: 0, default: 0.2, doc: "initial (or fixed) temperature" },
-  targetEntropyScale: { type: "number", min: 0, default: 1, doc: "target entropy = -scale*|A|" },
-  criticHidden: { type: "number[]", integer: true, min: 1, default: [256, 256], minLength: 1 },
-  criticActivation: { type: "string", values: ACTIVATIONS, default: "relu" },
-} as const;
-
-/** Validated SAC parameters. */
-export type SacParams = ValuesOf<typeof SAC_SCHEMA>;
+/** What SAC's critic step leaves for its actor phase. */
+interface SacScope extends UpdateScope {
+  /** Normalised observations of the batch. */
+  obs: tf.Tensor2D;
+  /** The temperature the update started with. */
+  alpha: number;
+}
 
 /** SAC over a {@link GaussianPolicy}. */
-export class Sac implements Algorithm {
-  readonly policy: GaussianPolicy;
-  readonly params: SacParams;
-  envSteps = 0;
-  private updates = 0;
-  private readonly env: VecEnv;
-  private readonly rng: Rng;
-  /** Twin critics, temperature, actor optimiser and replay buffer. */
-  private readonly parts: SoftActorCriticParts;
+export class Sac extends OffPolicyAlgorithm<GaussianPolicy, SacParams> {
+  /** The entropy temperature alpha. */
+  readonly temperature: Temperature;
 
-  /** Builds critics, targets, optimisers and the replay buffer. */
-  constructor(context: AlgorithmContext<SacParams>) {
-    const { env, params, rng } = context;
-    this.policy = context.policy as GaussianPolicy;
-    this.params = params;
-    this.env = env;
-    this.rng = rng;
-    this.parts = new SoftActorCriticParts(
-      context,
-      env.obsDim + env.actDim,
-      gaussianReplayLayout(env),
-      env.obsDim,
-    );
+  /** Builds critics, targets, optimisers, the replay buffer and the temperature. */
+  constructor(context: AlgorithmContext<SacParams, GaussianPolicy>) {
+    const { env } = context;
+    super(context, {
+      criticInputs: env.obsDim + env.actDim,
+      criticObsInputs: env.obsDim,
+      replayLayout: gaussianReplayLayout(env),
+    });
+    this.temperature = this.addPart("temperature", softTemperature(context.params, env.actDim));
   }
 
   /**
@@ -80,80 +58,47 @@ export class Sac implements Algorithm {
     criticFeatures: tf.Tensor3D | null = null,
   ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
     const s = this.policy.sampleAction(obs, noise);
-    const q = this.parts.critics.minOf(obs, s.y, {
-      weightGrads: false,
-      features: criticFeatures,
-    });
+    const q = this.critics.minOf(obs, s.y, { weightGrads: false, features: criticFeatures });
     return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
   }
 
-  /** One env step for every copy, then one gradient update once learning has started. */
-  iterate(): IterationResult {
-    const { env, params } = this;
-    // uniform random actions before learningStarts, then the policy's samples
-    const random = this.envSteps < params.learningStarts;
-    const step = collectGaussianStep(env, this.policy, this.rng, this.parts.replay, random);
-    this.envSteps += env.numEnvs;
-    const metrics = this.envSteps > params.learningStarts ? this.update() : {};
-    return { metrics, episodes: step.episodes };
+  /** Uniform random actions before learningStarts, then the policy's samples. */
+  protected collect(random: boolean): EpisodeStat[] {
+    return collectGaussianStep(this.env, this.policy, this.rng, this.replay, random).episodes;
   }
 
-  private update(): Record<string, number> {
-    const { params, policy } = this;
-    const { critics, temperature, actorOptimizer, replay } = this.parts;
-    const batchSize = params.batchSize;
-    const actDim = this.env.actDim;
-    const batch = replay.sample(batchSize, this.rng);
-    const alpha = temperature.value;
-    this.updates++;
-    const metrics: Record<string, number> = { alpha };
-    const obs = policy.obsTensor(batch.obs);
-    // soft Bellman target r + gamma (1 - d) (min Q'(s', a') - alpha log pi(a'|s')), a' ~ pi(s')
-    const q = softCriticBatch(policy, critics, batch, obs, this.rng, {
+  /** Fits the critics to the soft Bellman target `r + gamma (1 - d) (min Q' - alpha log pi)`. */
+  protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): SacScope {
+    const alpha = this.temperature.value;
+    metrics.alpha = alpha;
+    const obs = this.policy.obsTensor(batch.obs);
+    const q = softCriticBatch(this.policy, this.critics, batch, obs, this.rng, {
       alpha,
-      gamma: params.gamma,
+      gamma: this.params.gamma,
     });
-    metrics.q_loss = critics.fitOf(obs, q.action, q.target);
-    if (this.updates % params.policyFrequency === 0) {
-      // the critics do not change during the actor steps: their obs product is computed once
-      const features = critics.obsFeatures(obs);
-      // CleanRL compensates the delayed actor update by doing policyFrequency of them.
-      for (let k = 0; k < params.policyFrequency; k++) {
-        const noise = normalTensor(this.rng, [batchSize, actDim]) as tf.Tensor2D;
-        let logProb: tf.Tensor1D | null = null;
-        metrics.actor_loss = actorOptimizer.minimize(() => {
-          const out = this.actorLoss(obs, noise, alpha, features);
-          logProb = tf.keep(out.logProb);
-          return out.loss;
-        });
-        const lp = logProb as unknown as tf.Tensor1D;
-        metrics.entropy = -tf.tidy(() => tf.mean(lp).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = temperature.update(lp);
-        lp.dispose();
-        noise.dispose();
-      }
-      features?.dispose();
-    }
-    if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, q.action, q.target]);
-    return metrics;
+    metrics.q_loss = this.critics.fitOf(obs, q.action, q.target);
+    tf.dispose([q.action, q.target]);
+    return { obs, alpha, dispose: () => obs.dispose() };
   }
 
-  /** Critics, optimisers, temperature, replay buffer, generator and counters. */
-  state(): SoftActorCriticState {
-    return this.parts.state({ envSteps: this.envSteps, updates: this.updates });
-  }
-
-  /** Restores {@link Sac.state}'s output. */
-  load(raw: unknown): void {
-    const state = raw as SoftActorCriticState;
-    this.parts.load(state);
-    this.envSteps = state.envSteps;
-    this.updates = state.updates;
-  }
-
-  /** Frees tensors (not the policy's, which the trainer owns). */
-  dispose(): void {
-    this.parts.dispose();
+  /** Actor steps on the batch, each followed by a temperature step (when learned). */
+  protected actorPhase(scope: SacScope): ActorPhase {
+    const { obs, alpha } = scope;
+    // the critics do not change during the actor steps: their obs product is computed once
+    const features = this.critics.obsFeatures(obs);
+    return {
+      step: (metrics) => {
+        const noise = normalTensor(this.rng, [obs.shape[0], this.env.actDim]) as tf.Tensor2D;
+        const { loss, kept } = minimizeKeeping(
+          this.actorOptimizer,
+          () => this.actorLoss(obs, noise, alpha, features),
+        );
+        metrics.actor_loss = loss;
+        metrics.entropy = -meanOf(kept.logProb);
+        if (this.params.autotune) metrics.alpha_loss = this.temperature.update(kept.logProb);
+        tf.dispose([kept.logProb, noise]);
+      },
+      dispose: () => features?.dispose(),
+    };
   }
 }

@@ -1,5 +1,6 @@
 /** The WPO algorithm plugin (Wasserstein Policy Optimization with the tanh-Gaussian policy). */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
+import type { GaussianPolicy } from "../learners/mod.ts";
 import { Wpo, WPO_SCHEMA } from "./wpo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
@@ -13,15 +14,9 @@ export {
   type WpoParams,
   type WpoSample,
 } from "./wpo.ts";
-export {
-  LagrangeMultiplier,
-  LOG_LAMBDA_RANGE,
-  TRUST_REGION_SCHEMA,
-  trustRegionLoss,
-} from "../learners/trust_region.ts";
 
 /** WPO's registry entry. */
-export const wpoAlgorithm = defineAlgorithm({
+export const wpoAlgorithm = defineAlgorithm<typeof WPO_SCHEMA, GaussianPolicy>({
   description:
     "Wasserstein Policy Optimization (Gaussian, Fisher-preconditioned, KL trust region, twin Q)",
   schema: WPO_SCHEMA,

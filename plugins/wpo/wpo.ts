@@ -60,30 +60,25 @@
  * `mean |g|`; `kl`, `kl_violated` (share of samples on the penalty) and `lambda` are those of
  * the last actor step.
  */
-import type {
-  Algorithm,
-  AlgorithmContext,
-  IterationResult,
-  Rng,
-  ValuesOf,
-  VecEnv,
-} from "../../core/mod.ts";
+import type { AlgorithmContext, EpisodeStat, Metrics, ValuesOf } from "../../core/mod.ts";
 import { normalTensor, tf } from "../../core/tensor/mod.ts";
-import type { TwinQ } from "../learners/mod.ts";
-import type { GaussianPolicy } from "../gaussian_policy/mod.ts";
 import {
+  type ActorPhase,
   collectGaussianStep,
+  type GaussianPolicy,
   gaussianReplayLayout,
-  SAC_SCHEMA,
-  SoftActorCriticParts,
-  type SoftActorCriticState,
-  softCriticBatch,
-} from "../sac/mod.ts";
-import {
   LagrangeMultiplier,
+  meanOf,
+  minimizeKeeping,
+  OffPolicyAlgorithm,
+  SAC_SCHEMA,
+  softCriticBatch,
+  softTemperature,
+  type Temperature,
   TRUST_REGION_SCHEMA,
   trustRegionLoss,
-} from "../learners/trust_region.ts";
+  type UpdateScope,
+} from "../learners/mod.ts";
 
 /** WPO hyper-parameters: SAC's (plain WPO by default: alpha 0, not learned), plus WPO's. */
 export const WPO_SCHEMA = {
@@ -186,46 +181,35 @@ export function gaussianKl(old: GaussianParamsOf, dist: GaussianParamsOf): tf.Te
   return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
-interface WpoState extends SoftActorCriticState {
-  lagrange: ReturnType<LagrangeMultiplier["state"]>;
+/** What WPO's critic step leaves for its actor phase. */
+interface WpoScope extends UpdateScope {
+  obs: tf.Tensor2D;
 }
 
 /** WPO over a {@link GaussianPolicy}. */
-export class Wpo implements Algorithm {
-  readonly policy: GaussianPolicy;
-  readonly params: WpoParams;
-  envSteps = 0;
-  private updates = 0;
-  private readonly env: VecEnv;
-  private readonly rng: Rng;
-  /** Twin critics, temperature, actor optimiser and replay buffer. */
-  private readonly parts: SoftActorCriticParts;
+export class Wpo extends OffPolicyAlgorithm<GaussianPolicy, WpoParams> {
+  /** The entropy temperature (used when `autotune`). */
+  readonly temperature: Temperature;
   private readonly lagrange: LagrangeMultiplier;
 
-  /** Builds critics, targets, optimisers, the replay buffer and the multiplier. */
-  constructor(context: AlgorithmContext<WpoParams>) {
-    const { env, params, rng } = context;
-    this.policy = context.policy as GaussianPolicy;
-    this.params = params;
-    this.env = env;
-    this.rng = rng;
-    this.parts = new SoftActorCriticParts(
-      context,
-      env.obsDim + env.actDim,
-      gaussianReplayLayout(env),
-      env.obsDim,
+  /** Builds critics, targets, optimisers, the replay buffer, temperature and multiplier. */
+  constructor(context: AlgorithmContext<WpoParams, GaussianPolicy>) {
+    const { env, params } = context;
+    super(context, {
+      criticInputs: env.obsDim + env.actDim,
+      criticObsInputs: env.obsDim,
+      replayLayout: gaussianReplayLayout(env),
+    });
+    this.temperature = this.addPart("temperature", softTemperature(params, env.actDim));
+    this.lagrange = this.addPart(
+      "lagrange",
+      new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr }),
     );
-    this.lagrange = new LagrangeMultiplier({ init: params.klLambdaInit, lr: params.klLambdaLr });
-  }
-
-  /** The twin critics Q(s, y). */
-  get critics(): TwinQ {
-    return this.parts.critics;
   }
 
   /** The temperature in use: exactly `params.alpha` unless learned. */
   get alpha(): number {
-    return this.params.autotune ? this.parts.temperature.value : this.params.alpha;
+    return this.params.autotune ? this.temperature.value : this.params.alpha;
   }
 
   /** Current Lagrange multiplier of the trust region. */
@@ -277,86 +261,54 @@ export class Wpo implements Algorithm {
     return { loss, kl, violated };
   }
 
-  /** One env step for every copy, then one gradient update once learning has started. */
-  iterate(): IterationResult {
-    const { env, params } = this;
-    // uniform random actions before learningStarts, then the policy's samples
-    const random = this.envSteps < params.learningStarts;
-    const step = collectGaussianStep(env, this.policy, this.rng, this.parts.replay, random);
-    this.envSteps += env.numEnvs;
-    const metrics = this.envSteps > params.learningStarts ? this.update() : {};
-    return { metrics, episodes: step.episodes };
+  /** Uniform random actions before learningStarts, then the policy's samples. */
+  protected collect(random: boolean): EpisodeStat[] {
+    return collectGaussianStep(this.env, this.policy, this.rng, this.replay, random).episodes;
   }
 
-  private update(): Record<string, number> {
-    const { params, policy } = this;
-    const { critics, temperature, actorOptimizer, replay } = this.parts;
-    const B = params.batchSize;
-    const actDim = this.env.actDim;
-    const batch = replay.sample(B, this.rng);
+  /** SAC's soft Bellman target (plain when alpha is 0). */
+  protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): WpoScope {
     const alpha = this.alpha;
-    this.updates++;
-    const metrics: Record<string, number> = { alpha };
-    const obs = policy.obsTensor(batch.obs);
-    // SAC's soft Bellman target (plain when alpha is 0)
-    const q = softCriticBatch(policy, critics, batch, obs, this.rng, {
+    metrics.alpha = alpha;
+    const obs = this.policy.obsTensor(batch.obs);
+    const q = softCriticBatch(this.policy, this.critics, batch, obs, this.rng, {
       alpha,
-      gamma: params.gamma,
+      gamma: this.params.gamma,
     });
-    metrics.q_loss = critics.fitOf(obs, q.action, q.target);
-    if (this.updates % params.policyFrequency === 0) {
-      // the trust region's reference: the policy on this batch before the actor phase
-      const old = params.trustRegion ? tf.tidy(() => policy.distribution(obs)) : null;
-      for (let i = 0; i < params.policyFrequency; i++) {
-        const noise = normalTensor(this.rng, [B, actDim]) as tf.Tensor2D;
+    metrics.q_loss = this.critics.fitOf(obs, q.action, q.target);
+    tf.dispose([q.action, q.target]);
+    return { obs, dispose: () => obs.dispose() };
+  }
+
+  /** WPO steps on the batch inside the trust region around the policy before the phase. */
+  protected actorPhase({ obs }: WpoScope): ActorPhase {
+    const { params } = this;
+    // the trust region's reference: the policy on this batch before the actor phase
+    const old = params.trustRegion ? tf.tidy(() => this.policy.distribution(obs)) : null;
+    return {
+      step: (metrics) => {
+        const noise = normalTensor(this.rng, [obs.shape[0], this.env.actDim]) as tf.Tensor2D;
         const sample = this.actorSample(obs, noise, this.alpha);
         const lambda = this.lagrange.value;
-        let kl: tf.Tensor1D | null = null;
-        let violated: tf.Tensor1D | null = null;
-        metrics.actor_loss = actorOptimizer.minimize(() => {
-          const out = this.actorLoss(obs, sample, old, lambda);
-          kl = tf.keep(out.kl);
-          violated = tf.keep(out.violated);
-          return out.loss;
-        });
-        const klT = kl as unknown as tf.Tensor1D;
-        const violatedT = violated as unknown as tf.Tensor1D;
-        metrics.entropy = -tf.tidy(() => tf.mean(sample.logProb).dataSync()[0]);
-        metrics.grad_q_abs = tf.tidy(() => tf.mean(tf.abs(sample.g)).dataSync()[0]);
-        if (params.autotune) metrics.alpha_loss = temperature.update(sample.logProb);
+        const { loss, kept } = minimizeKeeping(
+          this.actorOptimizer,
+          () => this.actorLoss(obs, sample, old, lambda),
+        );
+        metrics.actor_loss = loss;
+        metrics.entropy = -meanOf(sample.logProb);
+        metrics.grad_q_abs = tf.tidy(() => meanOf(tf.abs(sample.g)));
+        if (params.autotune) metrics.alpha_loss = this.temperature.update(sample.logProb);
         if (old) {
-          metrics.kl = tf.tidy(() => tf.mean(klT).dataSync()[0]);
-          metrics.kl_violated = tf.tidy(() => tf.mean(violatedT).dataSync()[0]);
-          metrics.lambda_loss = this.lagrange.update(klT, params.klBound);
+          metrics.kl = meanOf(kept.kl);
+          metrics.kl_violated = meanOf(kept.violated);
+          metrics.lambda_loss = this.lagrange.update(kept.kl, params.klBound);
           metrics.lambda = this.lagrange.value;
         }
-        tf.dispose([klT, violatedT, noise, sample.u, sample.eps, sample.g, sample.logProb]);
-      }
-      if (old) tf.dispose([old.mean, old.logStd]);
-    }
-    if (this.updates % params.targetNetworkFrequency === 0) critics.updateTargets(params.tau);
-    tf.dispose([obs, q.action, q.target]);
-    return metrics;
-  }
-
-  /** Critics, optimisers, temperature, multiplier, replay buffer, generator and counters. */
-  state(): WpoState {
-    const counters = { envSteps: this.envSteps, updates: this.updates };
-    return { ...this.parts.state(counters), lagrange: this.lagrange.state() };
-  }
-
-  /** Restores {@link Wpo.state}'s output. */
-  load(raw: unknown): void {
-    const state = raw as WpoState;
-    this.parts.load(state);
-    this.lagrange.load(state.lagrange);
-    this.envSteps = state.envSteps;
-    this.updates = state.updates;
-  }
-
-  /** Frees tensors (not the policy's, which the trainer owns). */
-  dispose(): void {
-    this.parts.dispose();
-    this.lagrange.dispose();
+        tf.dispose([kept.kl, kept.violated, noise, sample.u, sample.eps, sample.g, sample.logProb]);
+      },
+      dispose: () => {
+        if (old) tf.dispose([old.mean, old.logStd]);
+      },
+    };
   }
 }

@@ -3,7 +3,6 @@
  * benchmark and the experiment report's action scatter look at for DoubleWell-v0.
  */
 import { loadRunPolicy, Rng, type RunConfig, RunStore } from "../../core/mod.ts";
-import { doubleWellModes } from "../../envs/double_well.ts";
 import { registryFor } from "../cli.ts";
 
 /** Radius around a DoubleWell mode within which a sampled action counts as at that mode. */
@@ -19,6 +18,8 @@ export interface ActionSamples {
   observation: Float32Array;
   /** The run's resolved config. */
   config: RunConfig;
+  /** The env's optimal actions where it declares them (DoubleWell's `modes`), else null. */
+  modes: [number, number][] | null;
 }
 
 /**
@@ -36,20 +37,24 @@ export async function sampleRunActions(
   try {
     const env = registry.env(config.env).create(config.envParams);
     const observation = Float32Array.from(env.reset(0));
+    const declared = (env as { modes?: [number, number][] }).modes;
     env.close?.();
     const obs = new Float32Array(count * observation.length);
     for (let i = 0; i < count; i++) obs.set(observation, i * observation.length);
     const actions = policy.act(obs, { deterministic: false, rng: new Rng(seed) });
-    return { actions, count, actDim: actions.length / count, observation, config };
+    const modes = Array.isArray(declared) ? declared : null;
+    return { actions, count, actDim: actions.length / count, observation, config, modes };
   } finally {
     policy.dispose();
   }
 }
 
-/** The two optimal actions of a DoubleWell run's env (its `radius` envParam honoured). */
-export function runDoubleWellModes(config: RunConfig): [number, number][] {
-  const radius = config.envParams.radius;
-  return doubleWellModes(typeof radius === "number" ? radius : undefined);
+/** The optimal actions of the sampled run's env; an error when the env declares none. */
+export function modesOf(samples: ActionSamples): [number, number][] {
+  if (!samples.modes) {
+    throw new Error(`env '${samples.config.env}' declares no optimal actions ('modes')`);
+  }
+  return samples.modes;
 }
 
 /** Share of the sampled 2-d actions within `radius` of each of `modes`. */

@@ -3,7 +3,7 @@ import { builtinRegistry, defaultsOf, resolveConfig, Rng, useBackend, VecEnv } f
 import { createPendulum } from "../../envs/pendulum.ts";
 import { DIFFUSION_SCHEMA, DiffusionPolicy } from "../../plugins/diffusion_policy/mod.ts";
 import { DiffPpo, DIFFPPO_SCHEMA, type DiffPpoParams } from "../../plugins/diffppo/mod.ts";
-import { assertResumeReproducesRun, assertSnapshotContinues } from "../helpers.ts";
+import { assertResumeReproducesRun, assertSnapshotContinues, contextOf } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -28,13 +28,13 @@ function build(seed: number, overrides: Partial<DiffPpoParams> = {}) {
     criticHidden: [8, 8],
     ...overrides,
   } as DiffPpoParams;
-  const algo = new DiffPpo({
+  const algo = new DiffPpo(contextOf({
     env,
     policy,
     params,
     rng: new Rng(seed).fork("algo"),
     totalSteps: 1000,
-  });
+  }));
   return { env, policy, algo };
 }
 

@@ -7,6 +7,7 @@ import {
   assertGradientMatchesFiniteDifferences,
   assertResumeReproducesRun,
   assertSnapshotContinues,
+  contextOf,
 } from "../helpers.ts";
 
 await useBackend("wasm");
@@ -31,13 +32,13 @@ function build(seed: number, overrides: Partial<DiffSacParams> = {}, steps = 3) 
     criticActivation: "tanh",
     ...overrides,
   } as DiffSacParams;
-  const algo = new DiffSac({
+  const algo = new DiffSac(contextOf({
     env,
     policy,
     params,
     rng: new Rng(seed).fork("algo"),
     totalSteps: 500,
-  });
+  }));
   return { env, policy, algo };
 }
 
@@ -127,7 +128,7 @@ Deno.test("diffsac: every env step runs the K-step chain and stores it; updates 
   for (const key of ["q_loss", "actor_loss", "entropy", "alpha", "alpha_loss"]) {
     assert.ok(Number.isFinite(m[key]), `${key} = ${m[key]}`);
   }
-  const replay = algo.state().replay;
+  const replay = algo.replay.state();
   assert.equal(replay.size, 6);
   assert.equal(replay.data.chain.length, 6 * (3 + 1), "a^K..a^0 per transition (1-D actions)");
   algo.dispose();
@@ -154,7 +155,7 @@ Deno.test("diffsac: before learning starts the env action is uniform in the Box 
   const { algo, policy } = build(5, { learningStarts: 400 }, 2);
   for (let i = 0; i < 400; i++) algo.iterate();
   for (let i = 0; i < 1; i++) algo.iterate(); // one step past learningStarts: the policy acts
-  const chain = algo.state().replay.data.chain;
+  const chain = algo.replay.state().data.chain;
   const finals = (from: number, to: number) => {
     const out: number[] = [];
     for (let t = from; t < to; t++) out.push(Math.tanh(chain[t * 3 + 2])); // K = 2: slots 0..2

@@ -19,7 +19,7 @@ import {
   kernelKl,
   logRatioActionGrad,
 } from "../../plugins/diffwpo/mod.ts";
-import { assertSnapshotContinues } from "../helpers.ts";
+import { assertSnapshotContinues, contextOf } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -49,13 +49,13 @@ function build(seed: number, overrides: Partial<DiffWpoParams> = {}, steps = 3) 
     criticActivation: "tanh",
     ...overrides,
   } as DiffWpoParams;
-  const algo = new DiffWpo({
+  const algo = new DiffWpo(contextOf({
     env,
     policy,
     params,
     rng: new Rng(seed).fork("algo"),
     totalSteps: 500,
-  });
+  }));
   return { env, policy, algo };
 }
 
@@ -267,7 +267,7 @@ Deno.test("diffwpo: updates report finite metrics; friction stays fixed while dt
   for (let i = 0; i < 6; i++) algo.iterate();
   assert.deepEqual(policy.frictionParam.dataSync(), friction);
   assert.notDeepEqual(policy.dtParam.dataSync(), dt);
-  const replay = algo.state().replay;
+  const replay = algo.replay.state();
   assert.equal(replay.data.chain.length, replay.size * (3 + 1), "a^K..a^0 per transition");
   algo.dispose();
   policy.dispose();

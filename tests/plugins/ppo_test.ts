@@ -6,7 +6,7 @@ import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";
 import { Ppo, PPO_POLICY_DEFAULTS, PPO_SCHEMA, type PpoParams } from "../../plugins/ppo/mod.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
-import { assertResumeReproducesRun } from "../helpers.ts";
+import { assertResumeReproducesRun, contextOf } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -18,7 +18,10 @@ function build(overrides: Partial<PpoParams>) {
     new Rng(0),
   );
   const params = { ...defaultsOf(PPO_SCHEMA), numSteps: 32, ...overrides } as PpoParams;
-  return { policy, ppo: new Ppo({ env, policy, params, rng: new Rng(1), totalSteps: 10_000 }) };
+  return {
+    policy,
+    ppo: new Ppo(contextOf({ env, policy, params, rng: new Rng(1), totalSteps: 10_000 })),
+  };
 }
 
 Deno.test("ppo: before the first update the ratio is exactly 1 (approx KL and clip fraction 0)", () => {
@@ -113,17 +116,16 @@ Deno.test("ppo: time-limit truncations bootstrap from V(final obs), terminations
       algoParams: { numSteps: 32, normalizeReward: false, updateEpochs: 1, numMinibatches: 1 },
     }, registry);
     const vec = new VecEnv(() => registry.env(env).create({}), 1, 0);
-    const pol = policy.create(
-      { observationSpace: vec.observationSpace, actionSpace: vec.actionSpace },
-      config.policyParams,
-      new Rng(0),
-    );
+    const spec = { observationSpace: vec.observationSpace, actionSpace: vec.actionSpace };
+    const makePolicy = (rng: Rng) => policy.create(spec, config.policyParams, rng);
+    const pol = makePolicy(new Rng(0));
     const algo = algorithm.create({
       env: vec,
       policy: pol,
       params: config.algoParams,
       rng: new Rng(0),
       totalSteps: 1000,
+      makePolicy,
     });
     const m = algo.iterate().metrics;
     algo.dispose();

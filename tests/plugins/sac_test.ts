@@ -4,7 +4,11 @@ import { tf, useBackend } from "../../core/tensor/mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
 import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/mod.ts";
 import { Sac, SAC_SCHEMA, type SacParams } from "../../plugins/sac/mod.ts";
-import { assertGradientMatchesFiniteDifferences, assertSnapshotContinues } from "../helpers.ts";
+import {
+  assertGradientMatchesFiniteDifferences,
+  assertSnapshotContinues,
+  contextOf,
+} from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -23,7 +27,9 @@ function build(seed: number, overrides: Partial<SacParams> = {}) {
     criticActivation: "tanh",
     ...overrides,
   } as SacParams;
-  const sac = new Sac({ env, policy, params, rng: new Rng(seed).fork("algo"), totalSteps: 1000 });
+  const sac = new Sac(
+    contextOf({ env, policy, params, rng: new Rng(seed).fork("algo"), totalSteps: 1000 }),
+  );
   return { env, policy, sac };
 }
 

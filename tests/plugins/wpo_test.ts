@@ -16,15 +16,17 @@ import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/gaussian_policy/m
 import {
   gaussianKl,
   gaussianWpoLoss,
-  LagrangeMultiplier,
-  LOG_LAMBDA_RANGE,
   softActionGradient,
-  trustRegionLoss,
   Wpo,
   WPO_SCHEMA,
   type WpoParams,
 } from "../../plugins/wpo/mod.ts";
-import { assertSnapshotContinues } from "../helpers.ts";
+import {
+  LagrangeMultiplier,
+  LOG_LAMBDA_RANGE,
+  trustRegionLoss,
+} from "../../plugins/learners/mod.ts";
+import { assertSnapshotContinues, contextOf } from "../helpers.ts";
 
 await useBackend("wasm");
 
@@ -46,7 +48,9 @@ function build(
     criticActivation: "tanh",
     ...overrides,
   } as WpoParams;
-  const algo = new Wpo({ env, policy, params, rng: new Rng(seed).fork("algo"), totalSteps: 1000 });
+  const algo = new Wpo(
+    contextOf({ env, policy, params, rng: new Rng(seed).fork("algo"), totalSteps: 1000 }),
+  );
   return { env, policy, algo };
 }
 
