@@ -2,6 +2,7 @@
 import { type Plugin, Registry } from "../core/mod.ts";
 import classicControl from "./classic_control/mod.ts";
 import gaussianPolicy from "./gaussian_policy/mod.ts";
+import deterministicPolicy from "./deterministic_policy/mod.ts";
 import sac from "./sac/mod.ts";
 import ppo from "./ppo/mod.ts";
 import diffusionPolicy from "./diffusion_policy/mod.ts";
@@ -9,6 +10,7 @@ import diffsac from "./diffsac/mod.ts";
 import diffppo from "./diffppo/mod.ts";
 import wpo from "./wpo/mod.ts";
 import diffwpo from "./diffwpo/mod.ts";
+import td3 from "./td3/mod.ts";
 import mujoco from "./mujoco/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
@@ -17,12 +19,14 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   mujoco,
   gaussianPolicy,
   diffusionPolicy,
+  deterministicPolicy,
   sac,
   ppo,
   diffsac,
   diffppo,
   wpo,
   diffwpo,
+  td3,
 ];
 
 /** A registry holding the built-in plugins. */

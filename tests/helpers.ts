@@ -10,6 +10,7 @@ import type { VecEnv, VecEnvState } from "../core/env.ts";
 import type { NamedArrays } from "../core/serialize.ts";
 import type { Policy } from "../core/policy.ts";
 import type { Algorithm, AlgorithmContext } from "../core/plugin.ts";
+import type { Rng } from "../core/rng.ts";
 
 /** Asserts a ConfigError whose message contains every fragment. */
 export function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
@@ -152,7 +153,7 @@ export function assertSnapshotContinues(
  * algorithms under test build no second policy) unless given.
  */
 export function contextOf<Params, P extends Policy>(
-  context: Omit<AlgorithmContext<Params, P>, "makePolicy"> & { makePolicy?: () => P },
+  context: Omit<AlgorithmContext<Params, P>, "makePolicy"> & { makePolicy?: (rng: Rng) => P },
 ): AlgorithmContext<Params, P> {
   return {
     ...context,

@@ -44,6 +44,7 @@ import {
   minimizeKeeping,
   OffPolicyAlgorithm,
   SAC_SCHEMA,
+  sacSchedule,
   softTemperature,
   type Temperature,
   type UpdateScope,
@@ -104,6 +105,7 @@ export class DiffSac extends OffPolicyAlgorithm<DiffusionPolicy, DiffSacParams> 
       criticInputs: augmented ? augmentedCriticInputs(env, K) : env.obsDim + env.actDim,
       criticObsInputs: augmented ? undefined : env.obsDim,
       replayLayout: chainReplayLayout(env, K),
+      schedule: sacSchedule(params),
     });
     this.K = K;
     this.daMdp = this.addPart("daMdp", daMdp);

@@ -52,6 +52,7 @@ import {
   minimizeKeeping,
   OffPolicyAlgorithm,
   SAC_SCHEMA,
+  sacSchedule,
   softTemperature,
   type Temperature,
   TRUST_REGION_SCHEMA,
@@ -150,6 +151,7 @@ export class DiffWpo extends OffPolicyAlgorithm<DiffusionPolicy, DiffWpoParams> 
     super(context, {
       criticInputs: augmentedCriticInputs(env, K),
       replayLayout: chainReplayLayout(env, K),
+      schedule: sacSchedule(params),
     });
     this.K = K;
     this.daMdp = this.addPart("daMdp", daMdp);

@@ -272,6 +272,23 @@ export class TwinQ {
     return tf.minimum(a, b) as tf.Tensor1D;
   }
 
+  /**
+   * `Q1` alone of observations and actions (TD3's actor loss), as {@link TwinQ.minOf} with the
+   * online networks: no gradient with respect to `obs`.
+   */
+  firstOf(
+    obs: tf.Tensor2D,
+    action: tf.Tensor2D,
+    options: { weightGrads?: boolean } = {},
+  ): tf.Tensor1D {
+    const weightGrads = options.weightGrads ?? true;
+    const pair = this.online;
+    const q = pair.split === 0
+      ? pair.apply(tf.concat([obs, action], 1) as tf.Tensor2D, weightGrads, true)
+      : pair.applySplit(pair.obsFeatures(obs, weightGrads, false), action, weightGrads, true);
+    return tf.squeeze(tf.slice(q, [0, 0], [1, -1]), [0]) as tf.Tensor1D;
+  }
+
   /** One Adam step on `mse(Q1, y) + mse(Q2, y)`; returns the loss. */
   fit(input: tf.Tensor2D, target: tf.Tensor1D): number {
     return this.minimizeSquaredError(() => this.values(input, false, true, false), target);

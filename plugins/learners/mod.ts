@@ -11,7 +11,7 @@ export * from "./off_policy.ts";
 export * from "./soft_actor_critic.ts";
 export * from "./trust_region.ts";
 export * from "./gaussian_policy.ts";
-// deterministic_policy: added with TD3
+export * from "./deterministic_policy.ts";
 export * from "./gaussian_off_policy.ts";
 export * from "./diffusion_policy.ts";
 export * from "./da_mdp.ts";

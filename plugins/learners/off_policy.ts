@@ -86,6 +86,12 @@ export const OFF_POLICY_SCHEMA = {
 /** Validated skeleton parameters. */
 export type OffPolicyParams = ValuesOf<typeof OFF_POLICY_SCHEMA>;
 
+/** The parameters the skeleton itself reads (the schedule comes in its options). */
+export type OffPolicyCoreParams = Omit<
+  OffPolicyParams,
+  "policyFrequency" | "targetNetworkFrequency"
+>;
+
 /** A learner part with checkpoint state, saved, restored and freed by the skeleton. */
 export interface LearnerPart {
   state(): unknown;
@@ -122,12 +128,14 @@ export interface OffPolicyOptions {
   criticObsInputs?: number;
   /** Replay fields of one stored step. */
   replayLayout: ReplayLayout;
-  /** The actor/target schedule; default SAC's (see {@link sacSchedule}). */
-  schedule?: OffPolicySchedule;
+  /** The actor/target schedule (SAC's: {@link sacSchedule}). */
+  schedule: OffPolicySchedule;
 }
 
 /** CleanRL's SAC schedule: `policyFrequency` actor steps every `policyFrequency` updates. */
-export function sacSchedule(params: OffPolicyParams): OffPolicySchedule {
+export function sacSchedule(
+  params: Pick<OffPolicyParams, "policyFrequency" | "targetNetworkFrequency">,
+): OffPolicySchedule {
   return {
     actorEvery: params.policyFrequency,
     actorSteps: params.policyFrequency,
@@ -169,7 +177,7 @@ export interface OffPolicyState {
 }
 
 /** The skeleton; see the module comment. */
-export abstract class OffPolicyAlgorithm<P extends Policy, Params extends OffPolicyParams>
+export abstract class OffPolicyAlgorithm<P extends Policy, Params extends OffPolicyCoreParams>
   implements Algorithm {
   readonly policy: P;
   readonly params: Params;
@@ -210,7 +218,7 @@ export abstract class OffPolicyAlgorithm<P extends Policy, Params extends OffPol
       Math.min(params.bufferSize, context.totalSteps),
       options.replayLayout,
     );
-    this.schedule = options.schedule ?? sacSchedule(params);
+    this.schedule = options.schedule;
     this.addPart("critics", this.critics);
     this.addPart("actorOptimizer", this.actorOptimizer);
     this.addPart("replay", this.replay);

@@ -15,6 +15,7 @@ import {
   minimizeKeeping,
   OffPolicyAlgorithm,
   type SacParams,
+  sacSchedule,
   softCriticBatch,
   softTemperature,
   type Temperature,
@@ -41,6 +42,7 @@ export class Sac extends OffPolicyAlgorithm<GaussianPolicy, SacParams> {
       criticInputs: env.obsDim + env.actDim,
       criticObsInputs: env.obsDim,
       replayLayout: gaussianReplayLayout(env),
+      schedule: sacSchedule(context.params),
     });
     this.temperature = this.addPart("temperature", softTemperature(context.params, env.actDim));
   }

@@ -72,6 +72,7 @@ import {
   minimizeKeeping,
   OffPolicyAlgorithm,
   SAC_SCHEMA,
+  sacSchedule,
   softCriticBatch,
   softTemperature,
   type Temperature,
@@ -199,6 +200,7 @@ export class Wpo extends OffPolicyAlgorithm<GaussianPolicy, WpoParams> {
       criticInputs: env.obsDim + env.actDim,
       criticObsInputs: env.obsDim,
       replayLayout: gaussianReplayLayout(env),
+      schedule: sacSchedule(context.params),
     });
     this.temperature = this.addPart("temperature", softTemperature(params, env.actDim));
     this.lagrange = this.addPart(

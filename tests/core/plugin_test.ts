@@ -101,7 +101,11 @@ Deno.test("Registry: unknown names list the registered ones", () => {
     "env: unknown env 'CartPole-v1'",
     "registered: Pendulum-v1, MountainCarContinuous-v0, DoubleWell-v0",
   );
-  throwsConfig(() => reg.algorithm("td3"), "algo: unknown algorithm 'td3'", "registered: sac, ppo");
+  throwsConfig(
+    () => reg.algorithm("ddpg"),
+    "algo: unknown algorithm 'ddpg'",
+    "registered: sac, ppo",
+  );
   throwsConfig(() => reg.policy("beta"), "policy: unknown policy 'beta'", "registered: gaussian");
   throwsConfig(() => new Registry().env("X"), "unknown env 'X'", "registered: ");
 });
@@ -200,7 +204,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "Ant-v4",
     "Humanoid-v4",
   ]);
-  assert.deepEqual(names.policies, ["gaussian", "diffusion"]);
+  assert.deepEqual(names.policies, ["gaussian", "diffusion", "deterministic"]);
   assert.deepEqual(names.algorithms, [
     "sac",
     "ppo",
@@ -209,18 +213,21 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "dppo",
     "wpo",
     "diffwpo",
+    "td3",
   ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
     "mujoco",
     "gaussian-policy",
     "diffusion-policy",
+    "deterministic-policy",
     "sac",
     "ppo",
     "diffsac",
     "diffppo",
     "wpo",
     "diffwpo",
+    "td3",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {
@@ -233,7 +240,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
   }
   for (const a of names.algorithms) {
     const def = reg.algorithm(a);
-    assert.ok(["gaussian", "diffusion"].includes(def.defaultPolicy));
+    assert.ok(names.policies.includes(def.defaultPolicy));
     assert.ok(def.policyKinds.includes(reg.policy(def.defaultPolicy).kind));
   }
   // Each call builds a fresh registry.
