@@ -10,11 +10,13 @@ import diffppo from "./diffppo/mod.ts";
 import wpo from "./wpo/mod.ts";
 import diffwpo from "./diffwpo/mod.ts";
 import mujoco from "./mujoco/mod.ts";
+import dmc from "./dmc/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
 export const BUILTIN_PLUGINS: Plugin[] = [
   classicControl,
   mujoco,
+  dmc,
   gaussianPolicy,
   diffusionPolicy,
   sac,
