@@ -65,6 +65,16 @@ export interface DmcEnvState extends MujocoEnvState {
   task: number[];
 }
 
+/** A bare `mj_step` loop on a copy of a task's model (see {@link DmcEnv.rawLoop}). */
+export interface RawLoop {
+  /** One control step: the action into `ctrl`, then the task's physics steps. */
+  step(action: Float32Array): void;
+  /** Back to the model's initial state. */
+  reset(): void;
+  /** Frees the copy. */
+  close(): void;
+}
+
 /** xmat component names to their offset in a body's row-major 3x3 matrix. */
 const XMAT = { xx: 0, xy: 1, xz: 2, yx: 3, yy: 4, yz: 5, zx: 6, zy: 7, zz: 8 } as const;
 
@@ -131,6 +141,36 @@ export abstract class DmcEnv extends MujocoEnv {
       for (let i = 1; i < n; i++) this.mj.mj_step(this.model, this.data);
     }
     this.mj.mj_step1(this.model, this.data);
+  }
+
+  /**
+   * A bare engine loop on a fresh copy of this task's model, for timing the env against:
+   * `step` writes `ctrl` and calls `mj_step` `nSubSteps` times, nothing else; `reset` is
+   * `mj_resetData` + `mj_forward`. Call `close` to free the copy.
+   */
+  rawLoop(): RawLoop {
+    const { mj } = this;
+    const model = mj.MjModel.from_xml_string(this.spec.xml);
+    const data = new mj.MjData(model);
+    const n = this.frameSkip;
+    const nu = this.nu;
+    mj.mj_forward(model, data);
+    return {
+      step(action: Float32Array): void {
+        // read per call: a cached view detaches if the engine's memory grows
+        const ctrl = data.ctrl as Float64Array;
+        for (let i = 0; i < nu; i++) ctrl[i] = action[i];
+        for (let i = 0; i < n; i++) mj.mj_step(model, data);
+      },
+      reset(): void {
+        mj.mj_resetData(model, data);
+        mj.mj_forward(model, data);
+      },
+      close(): void {
+        data.delete();
+        model.delete();
+      },
+    };
   }
 
   /** `xmat[body, component]`: a component of a body frame's orientation. */

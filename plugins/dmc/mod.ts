@@ -6,6 +6,7 @@
  */
 import { definePlugin, type EnvDefinition, type EnvFactory } from "../../core/mod.ts";
 import { loadMujocoEngine } from "../../envs/mujoco/runtime.ts";
+import { DmcEnv, type RawLoop } from "../../envs/dmc/dmc_env.ts";
 import { createPendulumSwingup } from "../../envs/dmc/pendulum.ts";
 import {
   createCartpoleBalance,
@@ -143,6 +144,15 @@ for (const task of TASKS) {
   };
   envs[task.id] = definition;
   envs[task.alias] = { ...definition, description: `alias of ${task.id}` };
+}
+
+/**
+ * A bare `mj_step` loop on a copy of `env`'s model (for speed comparisons); throws when `env`
+ * is not one of this plugin's tasks.
+ */
+export function dmcRawLoop(env: unknown): RawLoop {
+  if (!(env instanceof DmcEnv)) throw new Error("dmcRawLoop: expected a DMC task env");
+  return env.rawLoop();
 }
 
 /** The plugin. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { builtinRegistry } from "../../plugins/builtin.ts";
-import { DMC_ALIASES, DMC_ENV_IDS } from "../../plugins/dmc/mod.ts";
+import { DMC_ALIASES, DMC_ENV_IDS, dmcRawLoop } from "../../plugins/dmc/mod.ts";
 import type { DmcEnv } from "../../envs/dmc/dmc_env.ts";
 import { ConfigError } from "../../core/schema.ts";
 import { randomActions, rollout } from "./mujoco_helpers.ts";
@@ -159,4 +159,18 @@ Deno.test("dmc: actionRepeat sums the rewards of repeated control steps", () => 
     );
   }
   assert.throws(() => make("dmc/cheetah-run", { frameSkip: 2 }), /unknown key 'frameSkip'/);
+});
+
+Deno.test("dmc: the bare engine loop for speed comparisons runs the env's model", () => {
+  const env = make("dmc/walker-walk");
+  const raw = dmcRawLoop(env);
+  try {
+    for (const a of randomActions(env, 5, 1)) raw.step(a);
+    raw.reset();
+    raw.step(new Float32Array(6));
+  } finally {
+    raw.close();
+    env.close();
+  }
+  assert.throws(() => dmcRawLoop({}), /dmcRawLoop: expected a DMC task env/);
 });
