@@ -12,11 +12,13 @@ import wpo from "./wpo/mod.ts";
 import diffwpo from "./diffwpo/mod.ts";
 import td3 from "./td3/mod.ts";
 import mujoco from "./mujoco/mod.ts";
+import dmc from "./dmc/mod.ts";
 
 /** Every plugin that ships with dmerl, in registration order. */
 export const BUILTIN_PLUGINS: Plugin[] = [
   classicControl,
   mujoco,
+  dmc,
   gaussianPolicy,
   diffusionPolicy,
   deterministicPolicy,

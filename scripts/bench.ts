@@ -321,6 +321,42 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
       return lines.join("\n");
     },
   },
+  "dmc-speed": {
+    description:
+      "every DMC task: env steps/s through VecEnv beside a bare mj_step loop, zero-action and random returns",
+    run: async () => {
+      const { measureDmcSpeed, dmcBaselineReturns } = await import("./dmc_speed.ts");
+      const { DMC_ENV_IDS } = await import("../plugins/dmc/mod.ts");
+      const registry = builtinRegistry();
+      const lines = [
+        "## dmc-speed: one core, one env copy, uniformly random actions (CPU time, best of 3 rounds)",
+        "",
+        "| task | VecEnv steps/s | bare mj_step loop steps/s | overhead | zero-action return | random return (mean ± std, 10 episodes) |",
+        "| --- | --- | --- | --- | --- | --- |",
+      ];
+      for (const id of DMC_ENV_IDS) {
+        const speed = await measureDmcSpeed(registry, id, { steps: 5_000 });
+        const zero = await dmcBaselineReturns(registry, id, {
+          policy: "zero",
+          episodes: 3,
+          seed: 0,
+        });
+        const random = await dmcBaselineReturns(registry, id, {
+          policy: "random",
+          episodes: 10,
+          seed: 0,
+        });
+        lines.push(
+          `| ${id} | ${speed.vecEnvStepsPerSecond.toFixed(0)} | ${
+            speed.rawStepsPerSecond.toFixed(0)
+          } | ${(100 * speed.overhead).toFixed(1)}% | ${zero.mean.toFixed(1)} ± ${
+            zero.std.toFixed(1)
+          } | ${random.mean.toFixed(1)} ± ${random.std.toFixed(1)} |`,
+        );
+      }
+      return lines.join("\n");
+    },
+  },
   "onnx-latency": {
     description:
       "K=8 diffusion policy at Humanoid sizes: onnxruntime CPU vs TensorFlow.js, batch 1 and 1024 (bar: onnxruntime >= 10x faster at batch 1)",

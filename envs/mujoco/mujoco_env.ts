@@ -43,7 +43,12 @@ export type DataField =
   | "cinert"
   | "cvel"
   | "qfrc_actuator"
-  | "cfrc_ext";
+  | "cfrc_ext"
+  | "xmat"
+  | "sensordata"
+  | "site_xpos"
+  | "geom_xpos"
+  | "geom_xmat";
 
 /** Serialisable state of a {@link MujocoEnv}: the integration state, step count, generator. */
 export interface MujocoEnvState {
