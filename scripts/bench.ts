@@ -325,7 +325,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "every DMC task: env steps/s through VecEnv beside a bare mj_step loop, zero-action and random returns",
     run: async () => {
-      const { measureDmcSpeed, dmcBaselineReturns } = await import("./dmc_speed.ts");
+      const { measureDmcSpeed, dmcBaselineReturns } = await import("../bench/dmc_speed.ts");
       const { DMC_ENV_IDS } = await import("../plugins/dmc/mod.ts");
       const registry = builtinRegistry();
       const lines = [
