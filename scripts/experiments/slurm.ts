@@ -287,7 +287,9 @@ export async function taskStates(jobs: number[]): Promise<TaskState[]> {
     ]);
     if (r.code !== 0) {
       if (/invalid job id/i.test(r.err)) return [];
-      throw new Error(`squeue failed (exit code ${r.code}): ${r.err.trim()}`);
+      throw new ConfigError(
+        `--executor: squeue failed (exit code ${r.code}): ${r.err.trim().split("\n").pop()}`,
+      );
     }
     const tasks: TaskState[] = [];
     for (const line of r.out.split("\n")) {

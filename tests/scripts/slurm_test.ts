@@ -273,6 +273,10 @@ Deno.test({
         again.err.trim().split("\n").pop()!,
         new RegExp(`^error: --out: the grid in '.*' is already submitted as Slurm job ${job} `),
       );
+      // nor does the local executor train the same runs meanwhile
+      const localToo = await experiment([spec, "--out", out], env);
+      assert.equal(localToo.code, 2, localToo.err);
+      assert.match(localToo.err, new RegExp(`already submitted as Slurm job ${job} `));
       const isRunning = async (task: number) =>
         (await cluster!.run("squeue", ["-h", "-r", "-j", `${job}_${task}`, "-o", "%T"])).out
           .trim() === "RUNNING";
@@ -316,6 +320,14 @@ Deno.test({
       const grid2 = JSON.parse(Deno.readTextFileSync(`${out}/grid.json`));
       assert.equal(grid2.slurm.jobs.length, 2);
       assert.equal(grid2.slurm.jobs[0].id, job);
+      // the report reads the folder as it reads a local grid's
+      const report = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}scripts/report.ts`, out],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(report.code, 0, text.decode(report.stderr));
+      assert.ok(exists(`${out}/report.html`));
     } finally {
       await cluster?.stop();
       Deno.removeSync(tmp, { recursive: true });
