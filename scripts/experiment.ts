@@ -3,7 +3,8 @@
  * [--dry-run]`: runs a grid of training runs (algorithms x envs x K x seeds) described by a
  * JSON spec, one child process per run, at most `--jobs` at once, then writes summary.json and
  * summary.csv. Re-running the same command resumes: finished runs are skipped, half-finished
- * ones continue from their checkpoint.
+ * ones continue from their checkpoint. `--executor slurm` submits the runs as a Slurm job
+ * array instead (scripts/experiments/slurm_executor.ts).
  */
 import { ConfigError } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
@@ -17,6 +18,12 @@ import {
   summaryCsv,
   summaryJson,
 } from "./experiments/summary.ts";
+import {
+  EXECUTOR_FLAGS,
+  executorOf,
+  refuseWhileSubmitted,
+  slurmExperiment,
+} from "./experiments/slurm_executor.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--budget": { key: "budget", kind: "int", help: "env steps per run (default: the spec's)" },
@@ -25,6 +32,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--seeds": { key: "seeds", kind: "string", help: "comma-separated seeds (default: the spec's)" },
   "--only": { key: "only", kind: "string", help: "run only the runs whose name matches this RE" },
   "--dry-run": { key: "dryRun", kind: "boolean", help: "print the plan and exit" },
+  ...EXECUTOR_FLAGS,
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
@@ -108,6 +116,7 @@ if (import.meta.main) {
     if (args.positional.length > 1) {
       throw new ConfigError(`unexpected argument '${args.positional[1]}' (one SPEC only)`);
     }
+    const executor = executorOf(args);
     const path = specPath(args.positional[0]);
     const { spec, registry } = await loadSpec(path);
     const budget = args.values.budget as number | undefined;
@@ -147,12 +156,18 @@ if (import.meta.main) {
       } to resume, ${byAction("skip")} finished, ${byAction("error")} in the way` +
         (selected.length < cells.length ? ` (--only: ${selected.length} of ${cells.length})` : ""),
     );
+    if (executor === "slurm") {
+      const dryRun = Boolean(args.values.dryRun);
+      const context = { spec, specPath: path, cells, plans, outDir, dryRun, takeLock, recordsOf };
+      return await slurmExperiment(context, args.values);
+    }
     if (args.values.dryRun) {
       for (const p of plans) console.log(`${p.action.padEnd(8)} ${p.cell.name}  (${p.detail})`);
       return 0;
     }
 
     for (const sub of ["", "/configs", "/logs"]) Deno.mkdirSync(outDir + sub, { recursive: true });
+    await refuseWhileSubmitted(outDir);
     const lock = takeLock(outDir);
     Deno.writeTextFileSync(
       `${outDir}/grid.json`,

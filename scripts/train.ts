@@ -49,6 +49,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
+/** Signals that stop a run with a checkpoint (Windows only knows Ctrl-C). */
+const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT"]
+  : ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** Flags that may accompany --resume (everything else is fixed by the run's config). */
 const RESUME_FLAGS = ["--resume", "--steps", "--quiet"];
 
@@ -86,18 +91,23 @@ await runMain(async () => {
   const { config } = resolved;
   const backend = await useBackend(config.backend);
 
+  // Ctrl-C, a scheduler's stop or pre-emption (SIGTERM) and a closed terminal (SIGHUP) all
+  // end the run with a checkpoint, so that --resume continues it exactly.
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      console.error("\nsecond interrupt: exiting now (the last checkpoint is intact)");
-      Deno.exit(130);
-    }
-    console.error("\ninterrupt: saving a checkpoint (Ctrl-C again to exit at once)");
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = () => {
+      interrupts++;
+      if (interrupts > 1) {
+        console.error(`\nsecond ${signal}: exiting now (the last checkpoint is intact)`);
+        Deno.exit(130);
+      }
+      console.error(`\n${signal}: saving a checkpoint (Ctrl-C again to exit at once)`);
+      controller.abort();
+    };
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
 
   const live = !config.quiet && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
@@ -116,7 +126,7 @@ await runMain(async () => {
       : undefined,
     onRow: live ? undefined : (row) => console.error(rowLine(row)),
   });
-  Deno.removeSignalListener("SIGINT", onSigint);
+  for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   if (live) console.error("");
   try {
     await writeRunCurve(result.runDir);

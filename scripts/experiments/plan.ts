@@ -129,6 +129,11 @@ export function planCell(outDir: string, cell: Cell): Plan {
   return { cell, action: "restart", detail: "stopped before its first checkpoint" };
 }
 
+/** The config file a cell's run starts from: its raw config, placed in `outDir`. */
+export function runConfigOf(cell: Cell, outDir: string): Record<string, unknown> {
+  return { ...cell.raw, out: outDir, name: cell.name, quiet: true };
+}
+
 /** Outcome of one child training process. */
 export interface ChildResult {
   code: number;
@@ -158,7 +163,7 @@ export async function runChild(
     args = ["run", "-A", train, "--resume", dir, "--steps", String(cell.budget), "--quiet"];
   } else {
     if (action === "restart") Deno.removeSync(dir, { recursive: true });
-    const raw = { ...cell.raw, out: outDir, name: cell.name, quiet: true };
+    const raw = runConfigOf(cell, outDir);
     Deno.writeTextFileSync(paths.configPath, JSON.stringify(raw, null, 2) + "\n");
     args = ["run", "-A", train, "--config", paths.configPath];
   }
