@@ -6,6 +6,7 @@ export * from "./tf.ts";
 export * from "./spaces.ts";
 export * from "./rng.ts";
 export * from "./env.ts";
+export * from "./env_view.ts";
 export * from "./normalizer.ts";
 export * from "./policy.ts";
 export * from "./plugin.ts";
