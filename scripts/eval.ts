@@ -237,7 +237,7 @@ await runMain(async () => {
   }
   const video = args.values.record as string | undefined;
   if (video !== undefined) {
-    const rec = await recordVideo(store.dir, { out: video, episodes, ...common });
+    const rec = await recordVideo(store.dir, { ...common, out: video });
     console.log(`wrote ${video}: ${rec.frames} frames ${rec.width}x${rec.height}`);
   }
   return 0;
