@@ -5,6 +5,7 @@
 export * from "./spaces.ts";
 export * from "./rng.ts";
 export * from "./env.ts";
+export * from "./env_view.ts";
 export * from "./policy.ts";
 export * from "./plugin.ts";
 export * from "./schema.ts";

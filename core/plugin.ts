@@ -2,6 +2,7 @@
  * Algorithms, plugins and the registry that holds what plugins add.
  */
 import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
+import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
 import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
@@ -99,6 +100,11 @@ export interface EnvDefinition {
    * engine); awaited once through {@link Registry.prepareEnv} before the first `create`.
    */
   prepare?: () => Promise<void>;
+  /**
+   * How the viewer page draws the env (see core/env_view.ts); loaded lazily, so programs that
+   * never draw never load drawing libraries.
+   */
+  view?: () => Promise<EnvViewFactory>;
 }
 
 /** A bundle of envs, policies and algorithms. */
@@ -182,9 +188,11 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
   };
   section("envs", { create: "function", description: "string" });
   for (const [entry, def] of Object.entries((value.envs ?? {}) as Record<string, unknown>)) {
-    const prepare = (def as Record<string, unknown>).prepare;
-    if (prepare !== undefined && typeof prepare !== "function") {
-      throw new ConfigError(`${where}: envs.${entry}.prepare must be a function when given`);
+    for (const hook of ["prepare", "view"]) {
+      const fn = (def as Record<string, unknown>)[hook];
+      if (fn !== undefined && typeof fn !== "function") {
+        throw new ConfigError(`${where}: envs.${entry}.${hook} must be a function when given`);
+      }
     }
   }
   section("policies", {

@@ -23,6 +23,7 @@ import {
   readModelMetadata,
   useBackend,
 } from "../core/tensor/mod.ts";
+import { recordVideo } from "./web/record_video.ts";
 import { BACKEND_HELP, type FlagSpec, parseFlags, registryFor, runMain, usage } from "./cli.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -48,6 +49,11 @@ const FLAGS: Record<string, FlagSpec> = {
     key: "device",
     kind: "string",
     help: "cpu | cuda: where onnxruntime runs the model (default cpu; with --onnx)",
+  },
+  "--record": {
+    key: "record",
+    kind: "string",
+    help: "also write a video of the episodes (.mp4, .webm, .gif; as deno task record)",
   },
   "--json": { key: "json", kind: "boolean", help: "print the result as JSON" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
@@ -230,6 +236,11 @@ await runMain(async () => {
           result.meanLength.toFixed(1)
         })`,
     );
+  }
+  const video = args.values.record as string | undefined;
+  if (video !== undefined) {
+    const rec = await recordVideo(store.dir, { ...common, out: video });
+    console.log(`wrote ${video}: ${rec.frames} frames ${rec.width}x${rec.height}`);
   }
   return 0;
 });

@@ -29,6 +29,11 @@ export interface OnnxActorOptions {
   seed?: number;
   /** Intra-op threads of the session (onnxruntime's default when unset). */
   threads?: number;
+  /**
+   * The onnxruntime module to run the model with, instead of onnxruntime-node (the viewer
+   * page passes onnxruntime-web, whose API is the same).
+   */
+  runtime?: typeof Ort;
 }
 
 function metaInt(meta: Record<string, string>, key: string, min: number, source: string): number {
@@ -148,7 +153,7 @@ export class OnnxActor {
       throw new ConfigError(`${source} is not an ONNX model: ${firstLine(e)}`);
     }
     OnnxActor.spec(metadata, source); // fail on a foreign model before loading the addon
-    const ort: typeof Ort = await import("onnxruntime-node");
+    const ort: typeof Ort = options.runtime ?? await import("onnxruntime-node");
     const base: Ort.InferenceSession.SessionOptions = options.threads
       ? { intraOpNumThreads: options.threads }
       : {};

@@ -216,6 +216,12 @@ export abstract class MujocoEnv implements Env {
     return putClipped(out, o, this.field("qvel"), { limit: velocityLimit });
   }
 
+  /** The engine's model and data, for drawing; read them only (the env owns both). */
+  physics(): { model: MjModel; data: MjData } {
+    this.ensureOpen();
+    return { model: this.model, data: this.data };
+  }
+
   /** Copies of the current `qpos` and `qvel` (Gymnasium's `data.qpos`, `data.qvel`). */
   positions(): { qpos: Float64Array; qvel: Float64Array } {
     this.ensureOpen();

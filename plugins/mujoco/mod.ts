@@ -2,7 +2,9 @@
  * Gymnasium's MuJoCo continuous-control tasks (v4 semantics) on the official MuJoCo
  * WebAssembly build. The engine loads on first use: each env's `prepare` awaits it.
  */
-import { definePlugin, type EnvDefinition, type EnvFactory } from "../../core/mod.ts";
+// The kernel files themselves, not core/mod.ts: the viewer page bundles this module.
+import type { EnvFactory } from "../../core/env.ts";
+import { definePlugin, type EnvDefinition } from "../../core/plugin.ts";
 import { loadMujocoEngine } from "../../envs/mujoco/runtime.ts";
 import { createHopper } from "../../envs/mujoco/hopper.ts";
 import { createInvertedPendulum } from "../../envs/mujoco/inverted_pendulum.ts";
@@ -15,8 +17,13 @@ async function prepare(): Promise<void> {
   await loadMujocoEngine();
 }
 
+/** The three.js drawing, loaded only by the viewer page. */
+async function view() {
+  return (await import("./view.ts")).mujocoView;
+}
+
 function mujocoEnv(description: string, create: EnvFactory): EnvDefinition {
-  return { description, create, prepare };
+  return { description, create, prepare, view };
 }
 
 /** The task ids this plugin registers, in the order the benchmarks list them. */

@@ -23,7 +23,7 @@ if (noBlas) console.log(`blas_test: skipped, native matMul unavailable (${probe.
 /** Runs `f` with the native matMul on, switching it off again afterwards. */
 function withNative<T>(f: () => T): T {
   const status = enableNativeMatMul();
-  assert.ok(status.enabled, status.reason);
+  assert.ok(status.enabled, status.reason ?? "native matMul unavailable");
   try {
     return f();
   } finally {
