@@ -40,6 +40,14 @@ const BENCHMARKS: Record<string, Benchmark> = {
     evalEvery: 2_000,
     bar: { kind: "every-seed", threshold: -200 },
   },
+  "td3-pendulum": {
+    description: "TD3 on Pendulum-v1, 20k steps (bar: every seed's final eval >= -200)",
+    algo: "td3",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: { kind: "every-seed", threshold: -200 },
+  },
   "diffsac-pendulum": {
     description:
       "DiffSAC (K=8, default surrogate) on Pendulum-v1, 20k steps (bar: every seed >= -200)",
