@@ -17,8 +17,8 @@ export type BackendName = typeof BACKENDS[number];
 
 /** Scalar run settings. */
 export const RUN_SCHEMA = {
-  algo: { type: "string", default: "sac", doc: "registered algorithm" },
-  env: { type: "string", default: "Pendulum-v1", doc: "registered env id" },
+  algo: { type: "string", default: "", doc: "registered algorithm (default: the registry's)" },
+  env: { type: "string", default: "", doc: "registered env id (default: the registry's)" },
   policy: { type: "string", default: "", doc: "registered policy (empty: the algorithm's)" },
   steps: { type: "number", integer: true, min: 1, default: 20000, doc: "env steps to train" },
   seed: { type: "number", integer: true, min: 0, default: 0, doc: "seed of every generator" },
@@ -81,18 +81,18 @@ export function readConfigFile(path: string): RawConfig {
   try {
     text = Deno.readTextFileSync(path);
   } catch {
-    throw new ConfigError(`--config: file '${path}' does not exist or cannot be read`);
+    throw new ConfigError(`config: file '${path}' does not exist or cannot be read`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`--config: '${path}' is not valid JSON (${(e as Error).message})`);
+    throw new ConfigError(`config: '${path}' is not valid JSON (${(e as Error).message})`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`--config: '${path}' must hold a JSON object`);
+    throw new ConfigError(`config: '${path}' must hold a JSON object`);
   }
-  checkRawConfig(raw as RawConfig, `--config ${path}`);
+  checkRawConfig(raw as RawConfig, `config ${path}`);
   return raw as RawConfig;
 }
 
@@ -104,24 +104,34 @@ export interface ResolvedRun {
 }
 
 /**
- * Resolves a raw config against a registry (plugins already loaded): fills defaults and the
- * algorithm's preset for the env, validates every field, and checks that the env can be
- * built with its params and that the policy suits the algorithm.
- */
-/**
  * Awaits the preparation of the env a raw config names (the default env when it names none),
  * e.g. loading the MuJoCo engine; call it before {@link resolveConfig}. Names that are not
  * registered are left for {@link resolveConfig} to report.
  */
 export async function prepareConfigEnv(raw: RawConfig, registry: Registry): Promise<void> {
-  const env = typeof raw.env === "string" ? raw.env : RUN_SCHEMA.env.default;
-  if (registry.names().envs.includes(env)) await registry.prepareEnv(env);
+  const env = typeof raw.env === "string" ? raw.env : registry.defaults.env;
+  if (env !== undefined && registry.names().envs.includes(env)) await registry.prepareEnv(env);
 }
 
+/**
+ * Resolves a raw config against a registry (plugins already loaded): fills defaults and the
+ * algorithm's preset for the env, validates every field, and checks that the env can be
+ * built with its params and that the policy suits the algorithm.
+ */
 export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
   checkRawConfig(raw, "config");
   const scalars: Record<string, unknown> = {};
   for (const key of Object.keys(RUN_SCHEMA)) if (key in raw) scalars[key] = raw[key];
+  // the registry's defaults name the algorithm and env when the config does not
+  for (const key of ["algo", "env"] as const) {
+    if (key in scalars) continue;
+    const fallback = registry.defaults[key];
+    if (fallback === undefined) {
+      const registered = key === "algo" ? registry.names().algorithms : registry.names().envs;
+      throw new ConfigError(`${key}: required; registered: ${registered.join(", ")}`);
+    }
+    scalars[key] = fallback;
+  }
   const base = validate(RUN_SCHEMA, scalars, "");
   const algorithm = registry.algorithm(base.algo);
   const envDef = registry.env(base.env);

@@ -68,3 +68,8 @@ export async function evaluatePolicy(
   const { mean, std } = meanStd(returns);
   return { returns, lengths, mean, std, meanLength: meanStd(lengths).mean };
 }
+
+/** Seed of the evaluation envs: fixed per run so every evaluation sees the same starts. */
+export function evalSeed(seed: number): number {
+  return (seed + 1_000_003) >>> 0;
+}

@@ -230,10 +230,17 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
 /** Registered envs, policies and algorithms, each remembering the plugin that added it. */
 export class Registry {
   readonly plugins: Plugin[] = [];
+  /** The algorithm and env a run config gets when it names none (none: both required). */
+  readonly defaults: { algo?: string; env?: string };
   private readonly envs = new Map<string, { def: EnvDefinition; plugin: string }>();
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly policies = new Map<string, { def: PolicyDefinition; plugin: string }>();
   private readonly algorithms = new Map<string, { def: AlgorithmDefinition; plugin: string }>();
+
+  /** An empty registry; `defaults` name the algorithm and env of a config that names none. */
+  constructor(options: { defaults?: { algo?: string; env?: string } } = {}) {
+    this.defaults = { ...options.defaults };
+  }
 
   /** Adds a plugin; a name already registered by any plugin is an error. */
   register(plugin: Plugin, source = "built-in"): void {
@@ -333,10 +340,10 @@ export async function loadPluginModule(spec: string): Promise<Plugin> {
     const path = spec.startsWith("/") ? spec : `${Deno.cwd()}/${spec}`;
     try {
       const info = Deno.statSync(path);
-      if (!info.isFile) throw new ConfigError(`--plugin: '${spec}' is not a file`);
+      if (!info.isFile) throw new ConfigError(`plugins: '${spec}' is not a file`);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      throw new ConfigError(`--plugin: file '${spec}' does not exist`);
+      throw new ConfigError(`plugins: file '${spec}' does not exist`);
     }
     url = new URL(`file://${path}`).href;
   }
@@ -344,10 +351,10 @@ export async function loadPluginModule(spec: string): Promise<Plugin> {
   try {
     module = await import(url);
   } catch (e) {
-    throw new ConfigError(`--plugin: could not import '${spec}': ${(e as Error).message}`);
+    throw new ConfigError(`plugins: could not import '${spec}': ${(e as Error).message}`);
   }
   if (module.default === undefined) {
-    throw new ConfigError(`--plugin: '${spec}' has no default export (expected a Plugin)`);
+    throw new ConfigError(`plugins: '${spec}' has no default export (expected a Plugin)`);
   }
   checkPlugin(module.default, spec);
   return module.default;

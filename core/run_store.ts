@@ -54,8 +54,8 @@ export class RunStore {
     return new RunStore(dir);
   }
 
-  /** Opens an existing run folder; `field` names the flag in errors. */
-  static open(dir: string, field = "--resume"): RunStore {
+  /** Opens an existing run folder; `field` names it in errors (the CLI words it as a flag). */
+  static open(dir: string, field = "resume"): RunStore {
     if (!exists(dir) || !Deno.statSync(dir).isDirectory) {
       throw new ConfigError(`${field}: '${dir}' is not a folder`);
     }

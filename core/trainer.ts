@@ -1,27 +1,22 @@
 /**
  * The trainer loop: builds env, policy and algorithm from a resolved config, iterates, logs
- * metrics rows, evaluates, checkpoints, and resumes exactly from a checkpoint.
+ * metrics rows, evaluates, checkpoints, and resumes exactly from a checkpoint. Its pieces live
+ * beside it: the schedule and the checkpoint format (checkpoint.ts), the metrics log
+ * (training_log.ts), progress (progress.ts) and the policy file (run_policy.ts).
  */
-import { VecEnv, type VecEnvState } from "./env.ts";
-import { evaluatePolicy, meanStd } from "./evaluate.ts";
-import type { Algorithm, Metrics, Registry } from "./plugin.ts";
+import { type Checkpoint, readCheckpoint, RunSchedule, type TrainerState } from "./checkpoint.ts";
+import type { ResolvedRun, RunConfig } from "./config.ts";
+import { VecEnv } from "./env.ts";
+import { evalSeed, evaluatePolicy } from "./evaluate.ts";
+import type { Algorithm, Registry } from "./plugin.ts";
 import type { Policy } from "./policy.ts";
+import { type Progress, ProgressMeter } from "./progress.ts";
 import { Rng } from "./rng.ts";
+import { policyFile, runOnnxMetadata } from "./run_policy.ts";
 import { type MetricsRow, RUN_FILES, RunStore } from "./run_store.ts";
-import { type NamedArrays, writeFileAtomicSync } from "./serialize.ts";
-import { resolveConfig, type ResolvedRun, type RunConfig } from "./config.ts";
 import { ConfigError } from "./schema.ts";
-
-/** Progress reported to the CLI. */
-export interface Progress {
-  envSteps: number;
-  totalSteps: number;
-  stepsPerSecond: number;
-  /** Mean return of the most recent training episodes (NaN before the first one ends). */
-  recentReturn: number;
-  lastEvalReturn: number;
-  etaSeconds: number;
-}
+import { writeFileAtomicSync } from "./serialize.ts";
+import { type EvalSummary, TrainingLog } from "./training_log.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -35,6 +30,8 @@ export interface TrainOptions {
   onStart?: (info: { runDir: string; envSteps: number }) => void;
   /** Called for each metrics row. */
   onRow?: (row: MetricsRow) => void;
+  /** Receives warnings that do not fail the run (e.g. an ONNX export that failed). */
+  onWarning?: (line: string) => void;
 }
 
 /** Outcome of a training run. */
@@ -43,49 +40,6 @@ export interface TrainResult {
   status: "finished" | "interrupted";
   envSteps: number;
   lastEval: { mean: number; std: number } | null;
-}
-
-/** What the policy file holds. */
-export interface PolicyFile {
-  format: "dmerl-policy";
-  version: 1;
-  policy: string;
-  policyParams: Record<string, unknown>;
-  algo: string;
-  env: string;
-  envParams: Record<string, unknown>;
-  envSteps: number;
-  weights: NamedArrays;
-}
-
-interface TrainerState {
-  nextLog: number;
-  nextEval: number;
-  nextCheckpoint: number;
-  episodes: number;
-  recentReturns: number[];
-  recentLengths: number[];
-  sums: Record<string, number>;
-  counts: Record<string, number>;
-  elapsedSeconds: number;
-  lastEval: { mean: number; std: number } | null;
-}
-
-interface Checkpoint {
-  format: "dmerl-checkpoint";
-  version: 1;
-  envSteps: number;
-  trainer: TrainerState;
-  vecEnv: VecEnvState;
-  policy: NamedArrays;
-  algorithm: unknown;
-}
-
-const RECENT_EPISODES = 10;
-
-/** Seed of the evaluation envs: fixed per run so every evaluation sees the same starts. */
-export function evalSeed(seed: number): number {
-  return (seed + 1_000_003) >>> 0;
 }
 
 /** Default run folder name. */
@@ -120,86 +74,37 @@ function build(resolved: ResolvedRun, registry: Registry): Built {
   return { env, policy, algorithm };
 }
 
-/** Builds the policy file contents. */
-export function policyFile(config: RunConfig, policy: Policy, envSteps: number): PolicyFile {
-  return {
-    format: "dmerl-policy",
-    version: 1,
-    policy: config.policy,
-    policyParams: config.policyParams,
-    algo: config.algo,
-    env: config.env,
-    envParams: config.envParams,
-    envSteps,
-    weights: policy.weights(),
-  };
-}
-
-/**
- * Loads a run's trained policy (policy.bin) with the registry entries its config names. The
- * registry must already hold the run's plugins.
- */
-export function loadRunPolicy(
-  store: RunStore,
-  registry: Registry,
-): { policy: Policy; config: RunConfig; file: PolicyFile } {
-  const { config } = resolveConfig(store.readConfig(), registry);
-  const file = store.readSnapshot(RUN_FILES.policy) as PolicyFile;
-  if (file?.format !== "dmerl-policy") {
-    throw new ConfigError(`'${store.path(RUN_FILES.policy)}' is not a dmerl policy file`);
-  }
-  const envDef = registry.env(file.env);
-  const probe = envDef.create(file.envParams);
-  const spec = { observationSpace: probe.observationSpace, actionSpace: probe.actionSpace };
-  probe.close?.();
-  const policy = registry.policy(file.policy).create(
-    spec,
-    file.policyParams as never,
-    new Rng(0),
-  );
-  policy.loadWeights(file.weights);
-  return { policy, config, file };
-}
-
-/** Metadata every exported model of a run carries. */
-export function runOnnxMetadata(config: RunConfig, envSteps: number): Record<string, string> {
-  return {
-    env: config.env,
-    env_params: JSON.stringify(config.envParams),
-    algorithm: config.algo,
-    policy: config.policy,
-    policy_params: JSON.stringify(config.policyParams),
-    env_steps: String(envSteps),
-    seed: String(config.seed),
-  };
-}
-
-/**
- * Exports a run's trained policy (policy.bin) as ONNX bytes; errors name the file when the
- * run has no trained policy or it is corrupted.
- */
-export function exportRunOnnx(
-  store: RunStore,
-  registry: Registry,
-  options: { deterministic: boolean },
-): Uint8Array {
-  if (!store.has(RUN_FILES.policy)) {
+/** Restores a checkpoint into a freshly built run; errors say that it does not fit. */
+function restore(run: Built, checkpoint: Checkpoint, store: RunStore): void {
+  try {
+    run.policy.loadWeights(checkpoint.policy);
+    run.algorithm.load(checkpoint.algorithm);
+    run.env.load(checkpoint.vecEnv);
+  } catch (e) {
+    dispose(run);
     throw new ConfigError(
-      `RUN_DIR: '${store.dir}' has no trained policy yet (${RUN_FILES.policy} is written at ` +
-        "the first checkpoint)",
+      `resume: checkpoint '${store.path(RUN_FILES.checkpoint)}' does not fit this run: ${
+        (e as Error).message
+      }`,
     );
   }
-  const { policy, config, file } = loadRunPolicy(store, registry);
-  try {
-    if (!policy.exportOnnx) {
-      throw new ConfigError(`policy '${config.policy}' (kind ${policy.kind}) cannot be exported`);
-    }
-    return policy.exportOnnx({
-      deterministic: options.deterministic,
-      metadata: runOnnxMetadata(config, file.envSteps),
-    });
-  } finally {
-    policy.dispose();
+}
+
+function dispose(run: Built): void {
+  run.algorithm.dispose();
+  run.policy.dispose();
+  run.env.close();
+}
+
+/** Yields to timers and signal handlers (Ctrl-C) at most every 100 ms of training. */
+class Yielder {
+  private last = performance.now();
+
+  /** Lets pending macrotasks run when 100 ms have passed since the last yield. */
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last <= 100) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.last = performance.now();
   }
 }
 
@@ -213,59 +118,35 @@ export async function train(
 ): Promise<TrainResult> {
   const { config } = resolved;
   const { registry } = options;
-  let store: RunStore;
-  let checkpoint: Checkpoint | null = null;
-  if (options.resumeDir) {
-    store = RunStore.open(options.resumeDir);
-    checkpoint = store.readSnapshot(RUN_FILES.checkpoint) as Checkpoint;
-    if (checkpoint?.format !== "dmerl-checkpoint") {
-      throw new ConfigError(`--resume: '${store.path(RUN_FILES.checkpoint)}' is not a checkpoint`);
-    }
-  } else {
-    store = RunStore.create(config.out, config.name || defaultRunName(config));
-  }
-
-  const { env, policy, algorithm } = build(resolved, registry);
-  const evalEnv = () => registry.env(config.env).create(config.envParams);
-  let state: TrainerState = {
-    nextLog: config.logEvery,
-    nextEval: config.evalEvery,
-    nextCheckpoint: config.checkpointEvery,
-    episodes: 0,
-    recentReturns: [],
-    recentLengths: [],
-    sums: {},
-    counts: {},
-    elapsedSeconds: 0,
-    lastEval: null,
-  };
-  if (checkpoint) {
-    try {
-      policy.loadWeights(checkpoint.policy);
-      algorithm.load(checkpoint.algorithm);
-      env.load(checkpoint.vecEnv);
-    } catch (e) {
-      algorithm.dispose();
-      policy.dispose();
-      env.close();
-      throw new ConfigError(
-        `--resume: checkpoint '${store.path(RUN_FILES.checkpoint)}' does not fit this run: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    state = checkpoint.trainer;
-    store.truncateMetrics(checkpoint.envSteps);
-  }
+  const store = options.resumeDir
+    ? RunStore.open(options.resumeDir)
+    : RunStore.create(config.out, config.name || defaultRunName(config));
+  const checkpoint = options.resumeDir ? readCheckpoint(store) : null;
+  const run = build(resolved, registry);
+  const { env, policy, algorithm } = run;
+  if (checkpoint) restore(run, checkpoint, store);
+  const schedule = new RunSchedule(config, checkpoint?.trainer);
+  const log = new TrainingLog(checkpoint?.trainer);
+  let lastEval = checkpoint?.trainer.lastEval ?? null;
+  const priorSeconds = checkpoint?.trainer.elapsedSeconds ?? 0;
+  if (checkpoint) store.truncateMetrics(checkpoint.envSteps);
   // (re)written on resume too: a resumed run may have been given more steps
   store.writeConfig(config);
 
+  const startWall = performance.now();
+  const elapsed = () => priorSeconds + (performance.now() - startWall) / 1000;
+  const trainerState = (): TrainerState => ({
+    ...schedule.state(),
+    ...log.state(),
+    elapsedSeconds: elapsed(),
+    lastEval,
+  });
   const saveCheckpoint = () => {
     const ckpt: Checkpoint = {
       format: "dmerl-checkpoint",
       version: 1,
       envSteps: algorithm.envSteps,
-      trainer: { ...structuredClone(state), elapsedSeconds: elapsed() },
+      trainer: trainerState(),
       vecEnv: env.state(),
       policy: policy.weights(),
       algorithm: algorithm.state(),
@@ -274,52 +155,20 @@ export async function train(
     store.writeSnapshot(RUN_FILES.policy, policyFile(config, policy, algorithm.envSteps));
     store.writeCsv();
   };
-
-  const runEval = async () => {
-    const result = await evaluatePolicy(policy, evalEnv, {
-      episodes: config.evalEpisodes,
-      seed: evalSeed(config.seed),
-    });
-    state.lastEval = { mean: result.mean, std: result.std };
+  const evaluate = async (): Promise<EvalSummary> => {
+    const result = await evaluatePolicy(
+      policy,
+      () => registry.env(config.env).create(config.envParams),
+      {
+        episodes: config.evalEpisodes,
+        seed: evalSeed(config.seed),
+      },
+    );
+    lastEval = { mean: result.mean, std: result.std };
     return result;
   };
-
-  const startWall = performance.now();
-  const rateWindow: [number, number][] = [[startWall, algorithm.envSteps]];
-  let lastProgress = 0;
-  let lastYield = performance.now();
-  const elapsed = () => state.elapsedSeconds + (performance.now() - startWall) / 1000;
-
-  const writeRow = (evalResult: { mean: number; std: number; meanLength: number } | null) => {
-    const recent = meanStd(state.recentReturns);
-    const row: MetricsRow = {
-      step: algorithm.envSteps,
-      episodes: state.episodes,
-      "train/return_mean": recent.mean,
-      "train/length_mean": meanStd(state.recentLengths).mean,
-    };
-    if (evalResult) {
-      row["eval/return_mean"] = evalResult.mean;
-      row["eval/return_std"] = evalResult.std;
-      row["eval/length_mean"] = evalResult.meanLength;
-    }
-    for (const key of Object.keys(state.sums).sort()) {
-      row[key] = state.sums[key] / state.counts[key];
-    }
-    state.sums = {};
-    state.counts = {};
-    row.time_s = Number(elapsed().toFixed(3));
-    options.onRow?.(row);
-    store.appendMetrics(row);
-  };
-
-  const accumulate = (metrics: Metrics) => {
-    for (const [key, value] of Object.entries(metrics)) {
-      if (!Number.isFinite(value)) continue;
-      state.sums[key] = (state.sums[key] ?? 0) + value;
-      state.counts[key] = (state.counts[key] ?? 0) + 1;
-    }
-  };
+  const progress = new ProgressMeter(algorithm.envSteps, config.steps, options.progressIntervalMs);
+  const yielder = new Yielder();
 
   store.writeStatus({ status: "running", envSteps: algorithm.envSteps });
   options.onStart?.({ runDir: store.dir, envSteps: algorithm.envSteps });
@@ -331,73 +180,29 @@ export async function train(
         break;
       }
       const result = algorithm.iterate();
-      accumulate(result.metrics);
-      for (const ep of result.episodes) {
-        state.episodes++;
-        state.recentReturns.push(ep.return);
-        state.recentLengths.push(ep.length);
-        if (state.recentReturns.length > RECENT_EPISODES) {
-          state.recentReturns.shift();
-          state.recentLengths.shift();
-        }
-      }
+      log.addMetrics(result.metrics);
+      log.addEpisodes(result.episodes);
       const steps = algorithm.envSteps;
       const done = steps >= config.steps;
-      let evalResult = null;
-      if (steps >= state.nextEval || done) {
-        evalResult = await runEval();
-        while (state.nextEval <= steps) state.nextEval += config.evalEvery;
+      const evaluation = schedule.evalDue(steps, done) ? await evaluate() : null;
+      if (schedule.rowDue(steps, evaluation !== null)) {
+        const row = log.row(steps, evaluation, elapsed());
+        options.onRow?.(row);
+        store.appendMetrics(row);
       }
-      if (steps >= state.nextLog || evalResult) {
-        writeRow(evalResult);
-        while (state.nextLog <= steps) state.nextLog += config.logEvery;
+      if (!done && schedule.checkpointDue(steps)) saveCheckpoint();
+      if (options.onProgress) {
+        const returns = { recent: log.recentReturn, lastEval: lastEval?.mean ?? NaN };
+        const sample = progress.sample(steps, returns, done);
+        if (sample) options.onProgress(sample);
       }
-      if (steps >= state.nextCheckpoint && !done) {
-        while (state.nextCheckpoint <= steps) state.nextCheckpoint += config.checkpointEvery;
-        saveCheckpoint();
-      }
-      const now = performance.now();
-      if (
-        options.onProgress && (now - lastProgress > (options.progressIntervalMs ?? 250) || done)
-      ) {
-        lastProgress = now;
-        // rate over the last ~20 s, so the ETA follows the current phase (e.g. after
-        // SAC's random-action warm-up) rather than the run's average
-        rateWindow.push([now, steps]);
-        while (rateWindow.length > 2 && now - rateWindow[0][0] > 20_000) rateWindow.shift();
-        const [t0, s0] = rateWindow[0];
-        const sps = now > t0 ? (steps - s0) / ((now - t0) / 1000) : 0;
-        options.onProgress({
-          envSteps: steps,
-          totalSteps: config.steps,
-          stepsPerSecond: sps,
-          recentReturn: meanStd(state.recentReturns).mean,
-          lastEvalReturn: state.lastEval?.mean ?? NaN,
-          etaSeconds: sps > 0 ? (config.steps - steps) / sps : Infinity,
-        });
-      }
-      // Let timers and signal handlers run (Ctrl-C) without paying a macrotask per step.
-      if (now - lastYield > 100) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
+      await yielder.maybeYield();
     }
     saveCheckpoint();
-    if (policy.exportOnnx) {
-      // the checkpoint is safe by now: an export failure must not fail the run
-      try {
-        const bytes = policy.exportOnnx({
-          deterministic: false,
-          metadata: runOnnxMetadata(config, algorithm.envSteps),
-        });
-        writeFileAtomicSync(store.path(RUN_FILES.onnx), bytes);
-      } catch (e) {
-        console.warn(`warning: could not export ${RUN_FILES.onnx}: ${(e as Error).message}`);
-      }
-    }
+    exportOnnx(store, config, policy, algorithm.envSteps, options.onWarning);
     const status = interrupted ? "interrupted" : "finished";
     store.writeStatus({ status, envSteps: algorithm.envSteps });
-    return { runDir: store.dir, status, envSteps: algorithm.envSteps, lastEval: state.lastEval };
+    return { runDir: store.dir, status, envSteps: algorithm.envSteps, lastEval };
   } catch (e) {
     store.writeStatus({
       status: "failed",
@@ -406,8 +211,29 @@ export async function train(
     });
     throw e;
   } finally {
-    algorithm.dispose();
-    policy.dispose();
-    env.close();
+    dispose(run);
+  }
+}
+
+/**
+ * Writes the run's `policy.onnx` when the policy can be exported. The checkpoint is safe by
+ * then: a failed export is a warning, not a failed run.
+ */
+function exportOnnx(
+  store: RunStore,
+  config: RunConfig,
+  policy: Policy,
+  envSteps: number,
+  onWarning?: (line: string) => void,
+): void {
+  if (!policy.exportOnnx) return;
+  try {
+    const bytes = policy.exportOnnx({
+      deterministic: false,
+      metadata: runOnnxMetadata(config, envSteps),
+    });
+    writeFileAtomicSync(store.path(RUN_FILES.onnx), bytes);
+  } catch (e) {
+    onWarning?.(`could not export ${RUN_FILES.onnx}: ${(e as Error).message}`);
   }
 }

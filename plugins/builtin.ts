@@ -33,7 +33,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
 
 /** A registry holding the built-in plugins. */
 export function builtinRegistry(): Registry {
-  const registry = new Registry();
+  const registry = new Registry({ defaults: { algo: "sac", env: "Pendulum-v1" } });
   for (const plugin of BUILTIN_PLUGINS) registry.register(plugin);
   return registry;
 }

@@ -161,6 +161,26 @@ export function rowLine(row: MetricsRow): string {
 }
 
 /**
+ * The kernel names the field an error is about (`resume: ...`, `runDir: ...`); the command
+ * line names the flag or argument the user typed.
+ */
+const FLAG_OF_FIELD: Record<string, string> = {
+  config: "--config",
+  plugins: "--plugin",
+  resume: "--resume",
+  runDir: "RUN_DIR",
+  runFolder: "run folder",
+};
+
+/** A kernel error message in the command line's words (its leading field as the flag). */
+export function inFlagWords(message: string): string {
+  return message.replace(/^(\w+)(:| )/, (whole, field: string, sep: string) => {
+    const flag = FLAG_OF_FIELD[field];
+    return flag === undefined ? whole : `${flag}${sep}`;
+  });
+}
+
+/**
  * Runs a script body: a {@link ConfigError} prints `error: message` and exits 2; any other
  * error prints its stack and exits 1.
  */
@@ -170,7 +190,7 @@ export async function runMain(body: () => Promise<number | void>): Promise<never
     Deno.exit(code ?? 0);
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`error: ${e.message}`);
+      console.error(`error: ${inFlagWords(e.message)}`);
       Deno.exit(2);
     }
     console.error(e);

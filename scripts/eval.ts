@@ -153,7 +153,11 @@ async function evaluateOnnx(
       `${modelPath} is stochastic)`;
   }
   const seed = options.seed ?? evalSeed(config.seed);
-  const actor = await OnnxActor.create(bytes, { device: options.device, seed });
+  const actor = await OnnxActor.create(bytes, {
+    device: options.device,
+    seed,
+    onWarning: (line) => console.error(line),
+  });
   try {
     const probe = registry.env(config.env).create(config.envParams);
     const obsDim = probe.observationSpace.low.length;
@@ -213,7 +217,7 @@ await runMain(async () => {
       "--device: applies to --onnx only (the TensorFlow.js policy runs on --backend)",
     );
   }
-  const store = RunStore.open(args.positional[0], "RUN_DIR");
+  const store = RunStore.open(args.positional[0], "runDir");
   const rawConfig = store.readConfig();
   const registry = await registryFor(rawConfig);
   const backend = (args.values.backend as string | undefined) ??

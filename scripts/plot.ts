@@ -81,7 +81,7 @@ export async function vegaLiteSvg(spec: Record<string, unknown>): Promise<string
 
 /** Writes `learning_curve.svg` into a run folder from its metrics. */
 export async function writeRunCurve(runDir: string): Promise<string> {
-  const store = RunStore.open(runDir, "RUN_DIR");
+  const store = RunStore.open(runDir, "runDir");
   const config = store.readConfig();
   const svg = await learningCurveSvg(
     [{ label: String(config.name ?? runDir), rows: store.readMetrics() }],
@@ -112,7 +112,7 @@ if (import.meta.main) {
     }
     const series = args.positional.map((dir) => ({
       label: dir.replace(/\/+$/, "").split("/").pop()!,
-      rows: RunStore.open(dir, "RUN_DIR").readMetrics(),
+      rows: RunStore.open(dir, "runDir").readMetrics(),
     }));
     const out = (args.values.out as string | undefined) ?? "learning_curve.svg";
     const title = (args.values.title as string | undefined) ?? "evaluation return";

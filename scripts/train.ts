@@ -119,6 +119,7 @@ await runMain(async () => {
           `backend ${backend}, run folder ${runDir}`,
       ),
     registry,
+    onWarning: (line) => console.error(`warning: ${line}`),
     resumeDir: typeof resume === "string" ? resume : undefined,
     signal: controller.signal,
     onProgress: live

@@ -18,9 +18,12 @@ export const ONNX_DEVICES: readonly OnnxDevice[] = ["cpu", "cuda"];
 export interface OnnxActorOptions {
   /**
    * `"cuda"` asks for onnxruntime's CUDA execution provider; when that fails (provider not
-   * installed, no GPU) one warning line goes to stderr and the CPU is used.
+   * installed, no GPU) the CPU is used, {@link OnnxActor.fallback} says why, and `onWarning`
+   * gets one line.
    */
   device: OnnxDevice;
+  /** Receives the one-line warning of a CUDA fallback (the caller decides where it goes). */
+  onWarning?: (line: string) => void;
   /**
    * Seed of the generator drawing the standard-normal noise of stochastic models (default 0):
    * `new Rng(seed)`, one `fillNormal` of `batch * noiseSteps * actDim` values per
@@ -55,6 +58,10 @@ function firstLine(e: unknown): string {
 
 /** An exported dmerl policy loaded into an onnxruntime session. */
 export class OnnxActor {
+  /** The device actually used: `"cpu"` after a CUDA fallback. */
+  readonly device: OnnxDevice;
+  /** Why CUDA was not used when it was asked for (null otherwise). */
+  readonly fallback: string | null;
   /** Noise slots per action (0 for deterministic models). */
   readonly noiseSteps: number;
   /** Observation size the model reads. */
@@ -72,13 +79,14 @@ export class OnnxActor {
   private constructor(
     private readonly ort: typeof Ort,
     private readonly session: Ort.InferenceSession,
-    /** The device actually used: `"cpu"` after a CUDA fallback. */
-    readonly device: OnnxDevice,
+    placement: { device: OnnxDevice; fallback: string | null },
     /** The model's string metadata (env, algorithm, policy kind, ...). */
     readonly metadata: Readonly<Record<string, string>>,
     private readonly rng: Rng,
     source: string,
   ) {
+    this.device = placement.device;
+    this.fallback = placement.fallback;
     const spec = OnnxActor.spec(metadata, source);
     this.obsDim = spec.obsDim;
     this.actDim = spec.actDim;
@@ -160,6 +168,7 @@ export class OnnxActor {
 
     let session: Ort.InferenceSession | null = null;
     let device: OnnxDevice = "cpu";
+    let fallback: string | null = null;
     if (options.device === "cuda") {
       // A failed CUDA provider load is also logged by onnxruntime's native logger; quiet it
       // for this attempt so the fallback is reported by our one line only. (The native log
@@ -174,9 +183,8 @@ export class OnnxActor {
         });
         device = "cuda";
       } catch (e) {
-        console.warn(
-          `warning: CUDA is unavailable (${firstLine(e)}); falling back to CPU`,
-        );
+        fallback = `CUDA is unavailable (${firstLine(e)}); falling back to CPU`;
+        options.onWarning?.(`warning: ${fallback}`);
       } finally {
         ort.env.logLevel = previous;
       }
@@ -192,7 +200,8 @@ export class OnnxActor {
       }
     }
     try {
-      return new OnnxActor(ort, session, device, metadata, new Rng(options.seed ?? 0), source);
+      const rng = new Rng(options.seed ?? 0);
+      return new OnnxActor(ort, session, { device, fallback }, metadata, rng, source);
     } catch (e) {
       await session.release();
       throw e;

@@ -76,7 +76,7 @@ export function planCell(outDir: string, cell: Cell): Plan {
       detail: `'${dir}' exists but is not a run folder (no ${RUN_FILES.config}); move it away`,
     };
   }
-  const store = RunStore.open(dir, "run folder");
+  const store = RunStore.open(dir, "runFolder");
   let config: Record<string, unknown>;
   try {
     config = store.readConfig();

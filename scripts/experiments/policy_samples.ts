@@ -31,7 +31,7 @@ export async function sampleRunActions(
   runDir: string,
   { count = 1000, seed = 12345 }: { count?: number; seed?: number } = {},
 ): Promise<ActionSamples> {
-  const store = RunStore.open(runDir, "RUN_DIR");
+  const store = RunStore.open(runDir, "runDir");
   const registry = await registryFor(store.readConfig());
   const { policy, config } = loadRunPolicy(store, registry);
   try {

@@ -60,7 +60,7 @@ export function isRunFolder(dir: string): boolean {
 
 /** Reads one run folder's figures. */
 export function readRunRecord(dir: string): RunRecord {
-  const store = RunStore.open(dir, "RUN_DIR");
+  const store = RunStore.open(dir, "runDir");
   const config = store.readConfig();
   let status: RunStatus | null = null;
   try {

@@ -96,7 +96,7 @@ export async function startViewerServer(
   dir: string,
   options: ViewerServerOptions = {},
 ): Promise<ViewerServer> {
-  const store = RunStore.open(dir, "RUN_DIR");
+  const store = RunStore.open(dir, "runDir");
   const raw = store.readConfig();
   const registry = await registryFor(raw);
   const { config } = resolveConfig(raw, registry);

@@ -168,7 +168,7 @@ Deno.test("readConfigFile: missing, non-JSON, non-object and valid files", () =>
   try {
     throwsConfig(
       () => readConfigFile(`${dir}/missing.json`),
-      "--config: file",
+      "config: file",
       "missing.json",
       "does not exist",
     );
@@ -183,7 +183,7 @@ Deno.test("readConfigFile: missing, non-JSON, non-object and valid files", () =>
     throwsConfig(() => readConfigFile(nul), "must hold a JSON object");
     const unknown = Deno.makeTempFileSync({ dir, suffix: ".json" });
     Deno.writeTextFileSync(unknown, '{"algo": "ppo", "lr": 0.1}');
-    throwsConfig(() => readConfigFile(unknown), `--config ${unknown}`, "unknown key 'lr'");
+    throwsConfig(() => readConfigFile(unknown), `config ${unknown}`, "unknown key 'lr'");
     // A folder is not a readable file either.
     throwsConfig(() => readConfigFile(dir), "does not exist or cannot be read");
     const good = Deno.makeTempFileSync({ dir, suffix: ".json" });

@@ -41,13 +41,13 @@ Deno.test("RunStore.create: never reuses an existing folder", () => {
 
 Deno.test("RunStore.open: non-folders and folders without config.json are ConfigErrors", () => {
   withTempDir((dir) => {
-    throwsConfig(() => RunStore.open(`${dir}/missing`), "--resume", "missing", "is not a folder");
+    throwsConfig(() => RunStore.open(`${dir}/missing`), "resume", "missing", "is not a folder");
     Deno.writeTextFileSync(`${dir}/file.txt`, "x");
-    throwsConfig(() => RunStore.open(`${dir}/file.txt`, "RUN_DIR"), "RUN_DIR", "is not a folder");
+    throwsConfig(() => RunStore.open(`${dir}/file.txt`, "runDir"), "runDir", "is not a folder");
     Deno.mkdirSync(`${dir}/empty`);
     throwsConfig(
       () => RunStore.open(`${dir}/empty`),
-      "--resume",
+      "resume",
       "is not a run folder (no config.json)",
     );
     // A real run folder opens; a trailing slash is dropped.

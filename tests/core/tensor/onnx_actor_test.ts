@@ -116,18 +116,16 @@ Deno.test("OnnxActor: device cuda falls back to the CPU with one warning line an
   const p = gaussian();
   const bytes = exportPolicyOnnx(p, { deterministic: true });
   const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
-  let actor: OnnxActor;
-  try {
-    actor = await OnnxActor.create(bytes, { device: "cuda" });
-  } finally {
-    console.warn = warn;
-  }
+  const actor = await OnnxActor.create(bytes, {
+    device: "cuda",
+    onWarning: (line) => warnings.push(line),
+  });
   if (actor.device === "cuda") {
     assert.equal(warnings.length, 0, "a working CUDA provider needs no warning");
+    assert.equal(actor.fallback, null);
   } else {
     assert.equal(actor.device, "cpu");
+    assert.equal(`warning: ${actor.fallback}`, warnings[0]);
     assert.equal(warnings.length, 1, warnings.join("\n"));
     assert.match(warnings[0], /^warning: CUDA is unavailable \(.+\); falling back to CPU$/);
     assert.ok(!warnings[0].includes("\n"));
@@ -229,7 +227,10 @@ Deno.test("OnnxActor: in a fresh process, importing the tensor engine loads no a
     const maps = () => { try { return Deno.readTextFileSync("/proc/self/maps"); } catch { return null; } };
     const before = maps();
     console.log("addon before create: " + (before === null ? "unknown" : before.includes("onnxruntime")));
-    const actor = await OnnxActor.create("${dir}/det.onnx", { device: "cuda" });
+    const actor = await OnnxActor.create("${dir}/det.onnx", {
+      device: "cuda",
+      onWarning: (line) => console.error(line),
+    });
     const action = await actor.act(new Float32Array(4));
     console.log("device: " + actor.device + ", action length: " + action.length);
     await actor.release();
