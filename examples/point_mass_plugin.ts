@@ -24,8 +24,7 @@ import {
   ObsNormalizer,
   type Policy,
   type PolicySpec,
-  type Rng,
-  Rng as Generator,
+  Rng,
   type RngState,
   type StepResult,
   type ValuesOf,
@@ -40,10 +39,10 @@ class PointMass implements Env {
   private x = 0;
   private v = 0;
   private t = 0;
-  private rng = new Generator(0);
+  private rng = new Rng(0);
 
   reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = new Generator(seed);
+    if (seed !== undefined) this.rng = new Rng(seed);
     this.x = this.rng.uniformRange(-1, 1);
     this.v = 0;
     this.t = 0;
@@ -156,9 +155,9 @@ const BRS_SCHEMA = {
 class RandomSearch implements Algorithm {
   readonly policy: LinearPolicy;
   envSteps = 0;
-  private readonly context: AlgorithmContext<ValuesOf<typeof BRS_SCHEMA>>;
+  private readonly context: AlgorithmContext<ValuesOf<typeof BRS_SCHEMA>, LinearPolicy>;
 
-  constructor(context: AlgorithmContext<ValuesOf<typeof BRS_SCHEMA>>) {
+  constructor(context: AlgorithmContext<ValuesOf<typeof BRS_SCHEMA>, LinearPolicy>) {
     if (context.env.numEnvs !== 2 * context.params.directions) {
       throw new Error(
         `random-search needs numEnvs = 2 * directions (${2 * context.params.directions}), ` +
@@ -166,7 +165,7 @@ class RandomSearch implements Algorithm {
       );
     }
     this.context = context;
-    this.policy = context.policy as LinearPolicy;
+    this.policy = context.policy;
   }
 
   iterate(): IterationResult {
@@ -237,7 +236,7 @@ export default definePlugin({
     }),
   },
   algorithms: {
-    "random-search": defineAlgorithm({
+    "random-search": defineAlgorithm<typeof BRS_SCHEMA, LinearPolicy>({
       description: "Basic Random Search over a linear policy",
       schema: BRS_SCHEMA,
       defaultPolicy: "linear",

@@ -3,6 +3,7 @@
  * benchmarks. Each runs real training runs (one process per seed, up to `--jobs` at a time)
  * through the same CLI users run, then summarises their evaluation curves and wall-clock.
  */
+import { runTrainChild } from "./train_child.ts";
 import { ConfigError, meanStd, type MetricsRow, resolveConfig, RunStore } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
 import {
@@ -11,7 +12,7 @@ import {
   sampleRunActions,
   sharesNear,
 } from "./experiments/policy_samples.ts";
-import { learningCurveSvg } from "./plot.ts";
+import { learningCurveSvg } from "./experiments/curves.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 import { MUJOCO_ENV_IDS } from "../plugins/mujoco/mod.ts";
 
@@ -405,9 +406,6 @@ async function runSeed(bench: Benchmark, seed: number, dir: string, opts: {
   backend: string;
 }): Promise<void> {
   const args = [
-    "run",
-    "-A",
-    new URL("./train.ts", import.meta.url).pathname,
     "--algo",
     bench.algo,
     "--env",
@@ -431,14 +429,8 @@ async function runSeed(bench: Benchmark, seed: number, dir: string, opts: {
     Deno.writeTextFileSync(path, JSON.stringify(bench.config));
     args.push("--config", path);
   }
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
-    .spawn();
-  const output = await child.output();
-  if (!output.success) {
-    throw new Error(
-      `seed ${seed} failed:\n${new TextDecoder().decode(output.stderr).slice(-2000)}`,
-    );
-  }
+  const result = await runTrainChild(args);
+  if (result.code !== 0) throw new Error(`seed ${seed} failed:\n${result.stderrTail}`);
   console.error(`seed ${seed} done`);
 }
 

@@ -119,7 +119,8 @@ export function absolutePluginPaths(paths: string[]): string[] {
   return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${Deno.cwd()}/${p}`));
 }
 
-function formatDuration(seconds: number): string {
+/** Seconds as `m:ss` or `h:mm:ss` (`--:--` when not finite). */
+export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);

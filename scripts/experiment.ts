@@ -6,8 +6,9 @@
  * ones continue from their checkpoint. `--executor slurm` submits the runs as a Slurm job
  * array instead (scripts/experiments/slurm_executor.ts).
  */
+import { existsSync } from "node:fs";
 import { ConfigError } from "../core/mod.ts";
-import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
+import { type FlagSpec, formatDuration, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
 import { type Cell, evalEveryFor, expandGrid, loadSpec, parseSeeds } from "./experiments/spec.ts";
 import { loggedSteps, type Plan, planCell, runChild } from "./experiments/plan.ts";
 import {
@@ -39,28 +40,11 @@ const FLAGS: Record<string, FlagSpec> = {
 /** Seconds between the progress lines about running runs. */
 const HEARTBEAT_S = 60;
 
-function duration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A spec path, or the name of a shipped spec (`k_ablation` -> scripts/experiments/...). */
 function specPath(arg: string): string {
-  if (exists(arg)) return arg;
+  if (existsSync(arg)) return arg;
   const shipped = new URL(`./experiments/${arg.replace(/\.json$/, "")}.json`, import.meta.url);
-  return exists(shipped.pathname) ? shipped.pathname : arg;
+  return existsSync(shipped.pathname) ? shipped.pathname : arg;
 }
 
 /** Takes the output folder's lock; an existing lock of a live process is an error. */
@@ -73,7 +57,7 @@ function takeLock(outDir: string): string {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   }
   const pid = Number(Deno.readTextFileSync(path).trim());
-  const stale = Deno.build.os === "linux" && !exists(`/proc/${pid}`);
+  const stale = Deno.build.os === "linux" && !existsSync(`/proc/${pid}`);
   if (!stale) {
     throw new ConfigError(
       `--out: another experiment (pid ${pid}) is using '${outDir}'; if none is running, ` +
@@ -253,7 +237,9 @@ if (import.meta.main) {
         if (result.code === 0) {
           const r = readRunRecord(`${outDir}/${cell.name}`);
           console.error(
-            `${index} done    ${cell.name} in ${duration(result.seconds)}: ${r.envSteps} steps, ` +
+            `${index} done    ${cell.name} in ${
+              formatDuration(result.seconds)
+            }: ${r.envSteps} steps, ` +
               `final eval ${formatReturn(r.finalEval ?? NaN)} (best ${
                 formatReturn(r.bestEval ?? NaN)
               })`,
@@ -265,7 +251,7 @@ if (import.meta.main) {
           const tail = result.stderrTail.trimEnd().split("\n").slice(-15);
           console.error(
             `${index} FAILED  ${cell.name}: exit code ${result.code} after ${
-              duration(result.seconds)
+              formatDuration(result.seconds)
             } (log ${logPath})\n${tail.map((l) => `    | ${l}`).join("\n")}`,
           );
           failed.push(cell.name);

@@ -22,7 +22,7 @@ import {
   runMain,
   usage,
 } from "./cli.ts";
-import { writeRunCurve } from "./plot.ts";
+import { writeRunCurve } from "./experiments/curves.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--algo": { key: "algo", kind: "string", help: "algorithm (default sac)" },

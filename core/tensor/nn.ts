@@ -693,7 +693,7 @@ export class Adam {
 
   /**
    * Computes `loss()` and its gradients with respect to this optimiser's variables, applies one
-   * Adam step, and returns the loss value. Extra scalars returned in `aux` are read back too.
+   * Adam step, and returns the loss value.
    */
   minimize(loss: () => tf.Scalar): number {
     const { value, grads } = tf.variableGrads(loss, this.vars);

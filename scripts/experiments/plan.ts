@@ -3,8 +3,10 @@
  * a half-finished run from its checkpoint, extend a finished run to a larger budget, or skip
  * it. Also the child process that trains one cell, with its output kept in a log file.
  */
+import { existsSync } from "node:fs";
 import { RUN_FILES, RunStore } from "../../core/mod.ts";
 import type { Cell } from "./spec.ts";
+import { type ChildResult, runTrainChild } from "../train_child.ts";
 
 /** What to do with a cell. */
 export type Action = "start" | "restart" | "resume" | "extend" | "skip" | "error";
@@ -27,15 +29,6 @@ const IDENTITY_FIELDS = [
   "policyParams",
   "envParams",
 ] as const;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The first path where two JSON values differ, or null when they are equal. */
 export function firstDifference(a: unknown, b: unknown, path: string): string | null {
@@ -65,8 +58,8 @@ export function firstDifference(a: unknown, b: unknown, path: string): string | 
  */
 export function planCell(outDir: string, cell: Cell): Plan {
   const dir = `${outDir}/${cell.name}`;
-  if (!exists(dir)) return { cell, action: "start", detail: "new" };
-  if (!exists(`${dir}/${RUN_FILES.config}`)) {
+  if (!existsSync(dir)) return { cell, action: "start", detail: "new" };
+  if (!existsSync(`${dir}/${RUN_FILES.config}`)) {
     if ([...Deno.readDirSync(dir)].length === 0) {
       return { cell, action: "restart", detail: "empty folder" };
     }
@@ -135,15 +128,6 @@ export function runConfigOf(cell: Cell, outDir: string): Record<string, unknown>
 }
 
 /** Outcome of one child training process. */
-export interface ChildResult {
-  code: number;
-  seconds: number;
-  /** The last lines of its stderr. */
-  stderrTail: string;
-}
-
-const TAIL_CHARS = 3000;
-
 /**
  * Trains a cell in a child process (`scripts/train.ts`): a new run from `configPath` for
  * start/restart, `--resume` for resume/extend. Its stdout and stderr are appended to
@@ -157,42 +141,20 @@ export async function runChild(
 ): Promise<ChildResult> {
   const { cell, action } = plan;
   const dir = `${outDir}/${cell.name}`;
-  const train = new URL("../train.ts", import.meta.url).pathname;
   let args: string[];
   if (action === "resume" || action === "extend") {
-    args = ["run", "-A", train, "--resume", dir, "--steps", String(cell.budget), "--quiet"];
+    args = ["--resume", dir, "--steps", String(cell.budget), "--quiet"];
   } else {
     if (action === "restart") Deno.removeSync(dir, { recursive: true });
     const raw = runConfigOf(cell, outDir);
     Deno.writeTextFileSync(paths.configPath, JSON.stringify(raw, null, 2) + "\n");
-    args = ["run", "-A", train, "--config", paths.configPath];
+    args = ["--config", paths.configPath];
   }
-  const header = `\n=== ${new Date().toISOString()} ${action}: deno ${args.slice(2).join(" ")}\n`;
+  const header = `\n=== ${new Date().toISOString()} ${action}: deno run -A scripts/train.ts ${
+    args.join(" ")
+  }\n`;
   Deno.writeTextFileSync(paths.logPath, header, { append: true });
-  const start = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  onSpawn?.(child);
-  let stderrTail = "";
-  const pump = async (stream: ReadableStream<Uint8Array>, keep: boolean) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      await Deno.writeFile(paths.logPath, chunk, { append: true });
-      if (keep) {
-        stderrTail = (stderrTail + decoder.decode(chunk, { stream: true })).slice(-TAIL_CHARS);
-      }
-    }
-  };
-  const [status] = await Promise.all([
-    child.status,
-    pump(child.stdout, false),
-    pump(child.stderr, true),
-  ]);
-  return { code: status.code, seconds: (performance.now() - start) / 1000, stderrTail };
+  return await runTrainChild(args, { logPath: paths.logPath, onSpawn });
 }
 
 /** Env steps a run folder has logged so far (its last metrics row), or 0. */

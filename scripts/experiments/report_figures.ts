@@ -3,7 +3,7 @@
  * by plot.ts's {@link learningCurveSvg}) and the DoubleWell action scatter.
  */
 import type { MetricsRow } from "../../core/mod.ts";
-import { learningCurveSvg, vegaLiteSvg } from "../plot.ts";
+import { learningCurveSvg, vegaLiteSvg } from "./curves.ts";
 import type { AggregatePoint } from "./report_stats.ts";
 
 /** One line of a curves panel: a configuration's curve aggregated over its seeds. */

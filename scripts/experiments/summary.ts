@@ -2,6 +2,7 @@
  * Per-run figures read back from run folders (config.json, run.json, metrics.jsonl): what the
  * experiment summary and the report tabulate. Works on finished, partial and missing runs.
  */
+import { existsSync } from "node:fs";
 import { RUN_FILES, type RunStatus, RunStore } from "../../core/mod.ts";
 
 /** Where a run stands: run.json's status, `missing` (no folder) or `unknown` (no run.json). */
@@ -40,22 +41,13 @@ export interface RunRecord {
   curve: EvalPoint[];
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function finite(x: unknown): x is number {
   return typeof x === "number" && Number.isFinite(x);
 }
 
 /** True when `dir` is a run folder (has config.json). */
 export function isRunFolder(dir: string): boolean {
-  return exists(`${dir}/${RUN_FILES.config}`);
+  return existsSync(`${dir}/${RUN_FILES.config}`);
 }
 
 /** Reads one run folder's figures. */

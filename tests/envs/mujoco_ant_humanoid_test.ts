@@ -100,6 +100,10 @@ Deno.test("Humanoid-v4: spaces, dt, reset noise and the observation layout", () 
     close(env.dt, 0.015, 1e-12);
     assert.equal(env.nq, 24);
     assert.equal(env.nv, 23);
+    // Gymnasium's humanoid.xml: RK4, the PGS solver (mjSOL_PGS = 0), 50 iterations
+    const { opt } = env.physics().model;
+    assert.equal(opt.solver, 0);
+    assert.equal(opt.iterations, 50);
     const layout = () => {
       const { qpos, qvel } = env.positions();
       const parts = [

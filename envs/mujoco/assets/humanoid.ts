@@ -1,7 +1,7 @@
 /**
  * MJCF model of Gymnasium's `Humanoid-v4` (the `humanoid.xml` that `humanoid_v4.py` loads).
  *
- * Key facts: RK4 integrator, Newton solver with 50 iterations, timestep 0.003 s (frame_skip 5
+ * Key facts: RK4 integrator, PGS solver with 50 iterations, timestep 0.003 s (frame_skip 5
  * gives dt 0.015), nq 24, nv 23 (free root joint plus 17 hinges), nu 17 (motor gears 25 to
  * 300, ctrlrange [-0.4, 0.4] from the default class), nbody 14 including the world (so the
  * v4 observation's `cinert` is 140 numbers, `cvel` 84, `qfrc_actuator` 23 and `cfrc_ext` 84,
@@ -17,7 +17,7 @@ export const HUMANOID_XML = `<mujoco model="humanoid">
         <geom conaffinity="1" condim="1" contype="1" margin="0.001" material="geom" rgba="0.8 0.6 .4 1"/>
         <motor ctrllimited="true" ctrlrange="-.4 .4"/>
     </default>
-    <option integrator="RK4" iterations="50" solver="Newton" timestep="0.003">
+    <option integrator="RK4" iterations="50" solver="PGS" timestep="0.003">
         <!-- <flags solverstat="enable" energy="enable"/>-->
     </option>
     <size nkey="5" nuser_geom="1"/>
