@@ -202,7 +202,7 @@ function cpuModel(): string {
 
 /** Runs the PyTorch peer script; null (with the reason) when python3 or torch is missing. */
 async function torchPeer(): Promise<{ ms: Record<string, number>; torch: string } | string> {
-  const script = new URL("../scripts/peers/torch_update.py", import.meta.url).pathname;
+  const script = new URL("./peers/torch_update.py", import.meta.url).pathname;
   let why = "python3 not found";
   // Debian's python3-torch lives in the system interpreter, which a PATH python may shadow
   for (const python of ["python3", "/usr/bin/python3"]) {
@@ -296,7 +296,7 @@ export async function updateTable(
   notes.push(
     typeof peer === "string"
       ? `PyTorch: not measured (${peer})`
-      : `PyTorch ${peer.torch}, torch.set_num_threads(1) (scripts/peers/torch_update.py)`,
+      : `PyTorch ${peer.torch}, torch.set_num_threads(1) (bench/peers/torch_update.py)`,
   );
   const [load1] = Deno.loadavg();
   notes.push(

@@ -18,7 +18,7 @@ One SAC-family "update" is the mean over an actor-delay cycle (2 updates: one cr
 with 2 actor steps), as dmerl measures it. Time is this process's CPU time (user + system), the
 median over rounds after a warm-up.
 
-Usage: python3 scripts/peers/torch_update.py [--json] [--rounds N]
+Usage: python3 bench/peers/torch_update.py [--json] [--rounds N]
 Without PyTorch it prints how to install it and exits 0.
 """
 
