@@ -1,6 +1,6 @@
 /**
- * Off-policy mechanics over the tanh-Gaussian policy shared by SAC and WPO: the replay layout,
- * the collection step, and SAC's soft critic target.
+ * Off-policy mechanics over actions in [-1, 1]: the replay layout of a transition, the
+ * collection step (shared by the tanh-Gaussian learners and TD3), and SAC's soft critic fit.
  */
 import { type Rng, scaleToBox, type VecEnv, type VecStep } from "../../core/mod.ts";
 import { tf } from "../../core/tensor/mod.ts";
@@ -9,7 +9,7 @@ import type { GaussianPolicy } from "./gaussian_policy.ts";
 import type { ReplayBuffer, ReplayLayout } from "./replay.ts";
 
 /** Replay fields of one transition: `obs`, `action` (y in [-1, 1]), `reward`, `nextObs`, `terminated`. */
-export function gaussianReplayLayout(env: VecEnv): ReplayLayout {
+export function transitionReplayLayout(env: VecEnv): ReplayLayout {
   return {
     obs: env.obsDim,
     action: env.actDim,
@@ -20,32 +20,27 @@ export function gaussianReplayLayout(env: VecEnv): ReplayLayout {
 }
 
 /**
- * One env step for every copy, each transition added to `replay` (with the final observation as
- * `nextObs`). The actions are uniform in [-1, 1] when `random` (before learning starts), else
- * the policy's samples; either way `numEnvs * actDim` draws from `rng`.
+ * One env step for every copy with actions `y` in [-1, 1] (rescaled to the Box), each
+ * transition added to `replay` (with the final observation as `nextObs`). `y` is uniform when
+ * `random` (`numEnvs * actDim` draws from `rng`), else `policyActions(obs)`.
  */
-export function collectGaussianStep(
+export function collectStep(
   env: VecEnv,
-  policy: GaussianPolicy,
   rng: Rng,
   replay: ReplayBuffer,
   random: boolean,
+  policyActions: (obs: Float32Array) => Float32Array,
 ): VecStep {
-  const n = env.numEnvs;
   const obs = env.obs.slice();
   let y: Float32Array;
   if (random) {
-    y = new Float32Array(n * env.actDim);
+    y = new Float32Array(env.numEnvs * env.actDim);
     for (let i = 0; i < y.length; i++) y[i] = rng.uniformRange(-1, 1);
   } else {
-    const noise = rng.fillNormal(new Float32Array(n * env.actDim));
-    y = tf.tidy(() =>
-      policy.sample(policy.obsTensor(obs), tf.tensor2d(noise, [n, env.actDim])).y
-        .dataSync() as Float32Array
-    );
+    y = policyActions(obs);
   }
   const step = env.step(scaleToBox(y, env.actionSpace));
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < env.numEnvs; i++) {
     replay.add({
       obs,
       action: y,
@@ -57,28 +52,41 @@ export function collectGaussianStep(
   return step;
 }
 
-/** The critics' regression batch: the replayed actions and the soft Bellman targets. */
-export interface SoftCriticBatch {
-  action: tf.Tensor2D;
-  target: tf.Tensor1D;
+/**
+ * {@link collectStep} with the tanh-Gaussian policy's samples (`numEnvs * actDim` normals
+ * from `rng`) once not `random`.
+ */
+export function collectGaussianStep(
+  env: VecEnv,
+  policy: GaussianPolicy,
+  rng: Rng,
+  replay: ReplayBuffer,
+  random: boolean,
+): VecStep {
+  return collectStep(env, rng, replay, random, (obs) => {
+    const noise = rng.fillNormal(new Float32Array(env.numEnvs * env.actDim));
+    return tf.tidy(() =>
+      policy.sample(policy.obsTensor(obs), tf.tensor2d(noise, [env.numEnvs, env.actDim])).y
+        .dataSync() as Float32Array
+    );
+  });
 }
 
 /**
- * SAC's critic batch on replayed transitions (`obs` is the batch's normalised observations), to
- * fit `Q(s, a)` with `critics.fitOf(obs, action, target)`: target
- * `r + gamma (1 - terminated) (min Q'(s', a') - alpha log pi(a'|s'))` with `a' ~ pi(.|s')` drawn
- * with `batch * actDim` normals from `rng` (no entropy term when alpha is 0). The caller disposes
- * both tensors.
+ * One step of SAC's critic regression on replayed transitions: `Q(s, a)` toward
+ * `r + gamma (1 - terminated) (min Q'(s', a') - alpha log pi(a'|s'))` with `a' ~ pi(.|s')`
+ * drawn with `batch * actDim` normals from `rng` (no entropy term when alpha is 0). Returns the
+ * loss and the batch's normalised observations (for the actor phase; the caller disposes them).
  */
-export function softCriticBatch(
+export function fitSoftCritics(
   policy: GaussianPolicy,
   critics: TwinQ,
   batch: Record<string, Float32Array>,
-  obs: tf.Tensor2D,
   rng: Rng,
   options: { alpha: number; gamma: number },
-): SoftCriticBatch {
+): { loss: number; obs: tf.Tensor2D } {
   const { alpha, gamma } = options;
+  const obs = policy.obsTensor(batch.obs);
   const B = obs.shape[0];
   const actDim = policy.actDim;
   const nextNoise = rng.fillNormal(new Float32Array(B * actDim));
@@ -91,5 +99,7 @@ export function softCriticBatch(
     const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
     return tf.add(tf.tensor1d(batch.reward), tf.mul(gamma, tf.mul(notDone, soft))) as tf.Tensor1D;
   });
-  return { action, target };
+  const loss = critics.fitOf(obs, action, target);
+  tf.dispose([action, target]);
+  return { loss, obs };
 }

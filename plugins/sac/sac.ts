@@ -9,16 +9,16 @@ import { normalTensor, tf } from "../../core/tensor/mod.ts";
 import {
   type ActorPhase,
   collectGaussianStep,
+  fitSoftCritics,
   type GaussianPolicy,
-  gaussianReplayLayout,
   meanOf,
   minimizeKeeping,
   OffPolicyAlgorithm,
   type SacParams,
   sacSchedule,
-  softCriticBatch,
   softTemperature,
   type Temperature,
+  transitionReplayLayout,
   type UpdateScope,
 } from "../learners/mod.ts";
 
@@ -41,7 +41,7 @@ export class Sac extends OffPolicyAlgorithm<GaussianPolicy, SacParams> {
     super(context, {
       criticInputs: env.obsDim + env.actDim,
       criticObsInputs: env.obsDim,
-      replayLayout: gaussianReplayLayout(env),
+      replayLayout: transitionReplayLayout(env),
       schedule: sacSchedule(context.params),
     });
     this.temperature = this.addPart("temperature", softTemperature(context.params, env.actDim));
@@ -73,13 +73,11 @@ export class Sac extends OffPolicyAlgorithm<GaussianPolicy, SacParams> {
   protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): SacScope {
     const alpha = this.temperature.value;
     metrics.alpha = alpha;
-    const obs = this.policy.obsTensor(batch.obs);
-    const q = softCriticBatch(this.policy, this.critics, batch, obs, this.rng, {
+    const { loss, obs } = fitSoftCritics(this.policy, this.critics, batch, this.rng, {
       alpha,
       gamma: this.params.gamma,
     });
-    metrics.q_loss = this.critics.fitOf(obs, q.action, q.target);
-    tf.dispose([q.action, q.target]);
+    metrics.q_loss = loss;
     return { obs, alpha, dispose: () => obs.dispose() };
   }
 

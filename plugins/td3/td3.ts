@@ -10,20 +10,15 @@
  * - Delayed actor: every `policyFrequency` updates, one step on `-mean Q1(s, mu(s))`, then the
  *   target actor and both target critics move toward the online ones by `tau`.
  */
-import {
-  type AlgorithmContext,
-  type EpisodeStat,
-  type Metrics,
-  scaleToBox,
-  type ValuesOf,
-} from "../../core/mod.ts";
+import type { AlgorithmContext, EpisodeStat, Metrics, ValuesOf } from "../../core/mod.ts";
 import { normalTensor, polyakUpdate, tf } from "../../core/tensor/mod.ts";
 import {
   type ActorPhase,
+  collectStep,
   type DeterministicPolicy,
-  gaussianReplayLayout,
   OFF_POLICY_SCHEMA,
   OffPolicyAlgorithm,
+  transitionReplayLayout,
   type UpdateScope,
 } from "../learners/mod.ts";
 
@@ -74,7 +69,7 @@ export class Td3 extends OffPolicyAlgorithm<DeterministicPolicy, Td3Params> {
     super(context, {
       criticInputs: env.obsDim + env.actDim,
       criticObsInputs: env.obsDim,
-      replayLayout: gaussianReplayLayout(env),
+      replayLayout: transitionReplayLayout(env),
       schedule: {
         actorEvery: params.policyFrequency,
         actorSteps: 1,
@@ -95,30 +90,13 @@ export class Td3 extends OffPolicyAlgorithm<DeterministicPolicy, Td3Params> {
   /** `mu(s)` plus Gaussian exploration noise, clipped to [-1, 1] (uniform before learning). */
   protected collect(random: boolean): EpisodeStat[] {
     const { env, rng, params } = this;
-    const n = env.numEnvs;
-    const obs = env.obs.slice();
-    let y: Float32Array;
-    if (random) {
-      y = new Float32Array(n * env.actDim);
-      for (let i = 0; i < y.length; i++) y[i] = rng.uniformRange(-1, 1);
-    } else {
-      y = tf.tidy(() => this.policy.action(this.policy.obsTensor(obs)).dataSync() as Float32Array);
-      const noise = rng.fillNormal(new Float32Array(y.length));
-      for (let i = 0; i < y.length; i++) {
-        y[i] = Math.min(1, Math.max(-1, y[i] + params.explorationNoise * noise[i]));
-      }
-    }
-    const step = env.step(scaleToBox(y, env.actionSpace));
-    for (let i = 0; i < n; i++) {
-      this.replay.add({
-        obs,
-        action: y,
-        reward: step.reward,
-        nextObs: step.finalObs,
-        terminated: step.terminated,
-      }, i);
-    }
-    return step.episodes;
+    return collectStep(env, rng, this.replay, random, (obs) => {
+      const mu = tf.tidy(() =>
+        this.policy.action(this.policy.obsTensor(obs)).dataSync() as Float32Array
+      );
+      const noise = rng.fillNormal(new Float32Array(mu.length));
+      return mu.map((m, i) => Math.min(1, Math.max(-1, m + params.explorationNoise * noise[i])));
+    }).episodes;
   }
 
   /** Fits both critics to `r + gamma (1 - done) min Q'(s', a')` with smoothed target actions. */

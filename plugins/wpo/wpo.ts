@@ -65,17 +65,17 @@ import { normalTensor, tf } from "../../core/tensor/mod.ts";
 import {
   type ActorPhase,
   collectGaussianStep,
+  fitSoftCritics,
   type GaussianPolicy,
-  gaussianReplayLayout,
   LagrangeMultiplier,
   meanOf,
   minimizeKeeping,
   OffPolicyAlgorithm,
   SAC_SCHEMA,
   sacSchedule,
-  softCriticBatch,
   softTemperature,
   type Temperature,
+  transitionReplayLayout,
   TRUST_REGION_SCHEMA,
   trustRegionLoss,
   type UpdateScope,
@@ -199,7 +199,7 @@ export class Wpo extends OffPolicyAlgorithm<GaussianPolicy, WpoParams> {
     super(context, {
       criticInputs: env.obsDim + env.actDim,
       criticObsInputs: env.obsDim,
-      replayLayout: gaussianReplayLayout(env),
+      replayLayout: transitionReplayLayout(env),
       schedule: sacSchedule(context.params),
     });
     this.temperature = this.addPart("temperature", softTemperature(params, env.actDim));
@@ -272,13 +272,11 @@ export class Wpo extends OffPolicyAlgorithm<GaussianPolicy, WpoParams> {
   protected criticStep(batch: Record<string, Float32Array>, metrics: Metrics): WpoScope {
     const alpha = this.alpha;
     metrics.alpha = alpha;
-    const obs = this.policy.obsTensor(batch.obs);
-    const q = softCriticBatch(this.policy, this.critics, batch, obs, this.rng, {
+    const { loss, obs } = fitSoftCritics(this.policy, this.critics, batch, this.rng, {
       alpha,
       gamma: this.params.gamma,
     });
-    metrics.q_loss = this.critics.fitOf(obs, q.action, q.target);
-    tf.dispose([q.action, q.target]);
+    metrics.q_loss = loss;
     return { obs, dispose: () => obs.dispose() };
   }
 
