@@ -6,8 +6,6 @@ import type { NamedArrays } from "../../core/serialize.ts";
 import {
   type ActOptions,
   type Box,
-  type definePlugin,
-  type definePolicy,
   type OnnxExportOptions,
   type Policy,
   type PolicySpec,
