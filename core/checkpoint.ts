@@ -21,6 +21,12 @@ export interface ScheduleMarks {
 export interface TrainerState extends ScheduleMarks, TrainingLogState {
   elapsedSeconds: number;
   lastEval: { mean: number; std: number } | null;
+  /**
+   * True when the checkpoint was taken after its step's iteration but before that step's
+   * evaluation, row and checkpoint (the first checkpoint of a run is written before its first
+   * evaluation); a resume does that bookkeeping first.
+   */
+  bookkeepingPending?: boolean;
 }
 
 /** What `checkpoint.bin` holds. */
@@ -54,6 +60,11 @@ export class RunSchedule {
       nextEval: config.evalEvery,
       nextCheckpoint: config.checkpointEvery,
     };
+  }
+
+  /** True when an evaluation is due at `steps` (always at the end), without moving the mark. */
+  evalPending(steps: number, done: boolean): boolean {
+    return steps >= this.marks.nextEval || done;
   }
 
   /** True when an evaluation is due at `steps` (always at the end); moves the mark past it. */

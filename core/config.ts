@@ -20,8 +20,22 @@ export const RUN_SCHEMA = {
   algo: { type: "string", default: "", doc: "registered algorithm (default: the registry's)" },
   env: { type: "string", default: "", doc: "registered env id (default: the registry's)" },
   policy: { type: "string", default: "", doc: "registered policy (empty: the algorithm's)" },
-  steps: { type: "number", integer: true, min: 1, default: 20000, doc: "env steps to train" },
-  seed: { type: "number", integer: true, min: 0, default: 0, doc: "seed of every generator" },
+  steps: {
+    type: "number",
+    integer: true,
+    min: 1,
+    max: 1e12,
+    default: 20000,
+    doc: "env steps to train",
+  },
+  seed: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: 0,
+    doc: "seed of every generator (32 bits)",
+  },
   numEnvs: { type: "number", integer: true, min: 1, default: 1, doc: "env copies" },
   backend: {
     type: "string",
@@ -37,6 +51,15 @@ export const RUN_SCHEMA = {
   logEvery: { type: "number", integer: true, min: 1, default: 1000, doc: "env steps per row" },
   quiet: { type: "boolean", default: false, doc: "log lines instead of a progress bar" },
 } as const satisfies Schema;
+
+/** A run name is one path segment: no separator, not `.` or `..`, not empty. */
+export function checkRunName(name: string): void {
+  if (name === "" || name === "." || name === ".." || /[\/\\]/.test(name) || name.includes("\0")) {
+    throw new ConfigError(
+      `name: '${name}' is not a folder name (one path segment: no '/', '\\', '.' or '..')`,
+    );
+  }
+}
 
 /** Keys holding objects or lists, validated by the registry entries they configure. */
 const NESTED_KEYS = ["plugins", "algoParams", "policyParams", "envParams"] as const;
@@ -121,10 +144,10 @@ export async function prepareConfigEnv(raw: RawConfig, registry: Registry): Prom
 export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
   checkRawConfig(raw, "config");
   const scalars: Record<string, unknown> = {};
-  for (const key of Object.keys(RUN_SCHEMA)) if (key in raw) scalars[key] = raw[key];
+  for (const key of Object.keys(RUN_SCHEMA)) if (Object.hasOwn(raw, key)) scalars[key] = raw[key];
   // the registry's defaults name the algorithm and env when the config does not
   for (const key of ["algo", "env"] as const) {
-    if (key in scalars) continue;
+    if (Object.hasOwn(scalars, key)) continue;
     const fallback = registry.defaults[key];
     if (fallback === undefined) {
       const registered = key === "algo" ? registry.names().algorithms : registry.names().envs;
@@ -136,8 +159,15 @@ export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
   const algorithm = registry.algorithm(base.algo);
   const envDef = registry.env(base.env);
   const preset = algorithm.presets?.[base.env] ?? {};
-  if (!("steps" in raw) && preset.steps) base.steps = preset.steps;
-  if (!("numEnvs" in raw)) base.numEnvs = preset.numEnvs ?? algorithm.defaultNumEnvs;
+  if (!Object.hasOwn(raw, "steps") && preset.steps) base.steps = preset.steps;
+  if (!Object.hasOwn(raw, "numEnvs")) base.numEnvs = preset.numEnvs ?? algorithm.defaultNumEnvs;
+  if (base.numEnvs > base.steps) {
+    throw new ConfigError(
+      `numEnvs: ${base.numEnvs} env copies take more than the ${base.steps} steps of the run ` +
+        "in one step; use at most as many copies as steps",
+    );
+  }
+  if (base.name) checkRunName(base.name);
   if (!base.policy) base.policy = preset.policy ?? algorithm.defaultPolicy;
   const policy = registry.policy(base.policy);
   if (!algorithm.policyKinds.includes(policy.kind)) {
@@ -169,7 +199,9 @@ export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
     throw new ConfigError(
       e instanceof ConfigError
         ? `${message} (env ${base.env})`
-        : `envParams (${base.env}): ${message}`,
+        : `env '${base.env}': could not be built with envParams ${JSON.stringify(envParams)}: ${
+          message.split("\n")[0]
+        }`,
     );
   }
   env.close?.();

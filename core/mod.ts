@@ -58,7 +58,14 @@ export {
   type RunConfig,
 } from "./config.ts";
 // Training, evaluation and run folders
-export { defaultRunName, train, type TrainOptions, type TrainResult } from "./trainer.ts";
+export {
+  defaultRunName,
+  RunFailedError,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./trainer.ts";
+export { LOCK_FILE, RunLock } from "./run_lock.ts";
 export type { Progress } from "./progress.ts";
 export {
   evalSeed,

@@ -5,6 +5,8 @@ import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
 import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
+import { isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
 
 /** Scalars an iteration reports (losses, temperatures, ...). */
@@ -78,6 +80,12 @@ export interface AlgorithmDefinition<S extends Schema = Schema, P extends Policy
   defaultNumEnvs: number;
   /** Presets by env id. */
   presets?: Record<string, Preset>;
+  /**
+   * What extending a run past its budget does to a schedule that depends on the budget (a
+   * learning rate annealed over the run), for these parameters; null when nothing does. The
+   * CLI prints it when a run is resumed with more steps.
+   */
+  extensionNote?(params: ValuesOf<S>): string | null;
   /** Builds the algorithm with validated parameters. */
   create(context: AlgorithmContext<ValuesOf<S>, P>): Algorithm;
 }
@@ -319,13 +327,43 @@ export class Registry {
 function lookup<T>(table: Map<string, { def: T }>, name: string, field: string): T {
   const entry = table.get(name);
   if (!entry) {
+    const names = [...table.keys()];
+    const near = closest(name, names);
     throw new ConfigError(
-      `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'; registered: ${
-        [...table.keys()].join(", ")
-      }`,
+      `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'` +
+        (near ? ` (did you mean '${near}'?)` : "") + `; registered: ${names.join(", ")}`,
     );
   }
   return entry.def;
+}
+
+/** Edit distance between two strings, case-insensitive (for "did you mean"). */
+function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The registered name nearest to `name` when it is close enough to be a typo, else null. */
+export function closest(name: string, names: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of names) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
 /**
@@ -337,21 +375,23 @@ export async function loadPluginModule(spec: string): Promise<Plugin> {
   if (/^(https?|file):\/\//.test(spec)) {
     url = spec;
   } else {
-    const path = spec.startsWith("/") ? spec : `${Deno.cwd()}/${spec}`;
+    const path = isAbsolute(spec) ? spec : join(Deno.cwd(), spec);
+    let info: Deno.FileInfo;
     try {
-      const info = Deno.statSync(path);
-      if (!info.isFile) throw new ConfigError(`plugins: '${spec}' is not a file`);
-    } catch (e) {
-      if (e instanceof ConfigError) throw e;
+      info = Deno.statSync(path);
+    } catch {
       throw new ConfigError(`plugins: file '${spec}' does not exist`);
     }
-    url = new URL(`file://${path}`).href;
+    if (!info.isFile) throw new ConfigError(`plugins: '${spec}' is not a file`);
+    // the file named, literally: '%', '#' and '?' in the path are escaped, not interpreted
+    url = pathToFileURL(path).href;
   }
   let module: Record<string, unknown>;
   try {
     module = await import(url);
   } catch (e) {
-    throw new ConfigError(`plugins: could not import '${spec}': ${(e as Error).message}`);
+    const first = ((e as Error).message ?? String(e)).split("\n")[0];
+    throw new ConfigError(`plugins: could not import '${spec}': ${first}`);
   }
   if (module.default === undefined) {
     throw new ConfigError(`plugins: '${spec}' has no default export (expected a Plugin)`);

@@ -10,6 +10,7 @@ import { RUN_FILES, type RunStore } from "./run_store.ts";
 import { ConfigError } from "./schema.ts";
 import type { NamedArrays } from "./serialize.ts";
 import { resolveConfig } from "./config.ts";
+import { findNonFinite } from "./finite.ts";
 
 /** What the policy file holds. */
 export interface PolicyFile {
@@ -51,6 +52,13 @@ export function loadRunPolicy(
   const file = store.readSnapshot(RUN_FILES.policy) as PolicyFile;
   if (file?.format !== "dmerl-policy") {
     throw new ConfigError(`'${store.path(RUN_FILES.policy)}' is not a dmerl policy file`);
+  }
+  const bad = findNonFinite(file.weights, "weights");
+  if (bad) {
+    throw new ConfigError(
+      `runDir: '${store.path(RUN_FILES.policy)}' holds a non-finite weight (${bad.path} is ` +
+        `${bad.value}); its run diverged`,
+    );
   }
   const envDef = registry.env(file.env);
   const probe = envDef.create(file.envParams);

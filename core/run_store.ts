@@ -3,9 +3,10 @@
  * status file. Every whole-file write is atomic (temp file + rename), so a crash or Ctrl-C
  * never leaves a torn checkpoint or config behind.
  */
+import { dirname } from "node:path";
 import { ConfigError } from "./schema.ts";
-import { decodeSnapshot, encodeSnapshot, writeFileAtomicSync } from "./serialize.ts";
-import type { RunConfig } from "./config.ts";
+import { decodeSnapshot, encodeSnapshot, TEMP_SUFFIX, writeFileAtomicSync } from "./serialize.ts";
+import { checkRunName, type RunConfig } from "./config.ts";
 
 /** File names inside a run folder. */
 export const RUN_FILES = {
@@ -38,6 +39,50 @@ function exists(path: string): boolean {
   }
 }
 
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+/**
+ * The folder that receives run folders exists as a writable folder, or can be created: a file
+ * there, or a folder this process cannot write into, is a {@link ConfigError}. Creates nothing.
+ */
+export function checkOutFolder(out: string): void {
+  let probe = out;
+  for (;;) {
+    let info: Deno.FileInfo | null = null;
+    try {
+      info = Deno.statSync(probe);
+    } catch {
+      info = null;
+    }
+    if (info) {
+      if (!info.isDirectory) {
+        throw new ConfigError(
+          probe === out ? `out: '${out}' is a file, not a folder` : `out: '${probe}' is a file`,
+        );
+      }
+      if (!writable(probe)) throw new ConfigError(`out: '${probe}' is not writable`);
+      return;
+    }
+    const parent = dirname(probe);
+    if (parent === probe) return;
+    probe = parent;
+  }
+}
+
+/** Whether this process may create files in `dir` (tried, then undone). */
+function writable(dir: string): boolean {
+  const probe = `${dir}/.dmerl-write-probe-${Deno.pid}`;
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Handle on one run folder. */
 export class RunStore {
   private constructor(readonly dir: string) {}
@@ -47,11 +92,32 @@ export class RunStore {
    * an existing run is never written into.
    */
   static create(out: string, name: string): RunStore {
-    Deno.mkdirSync(out, { recursive: true });
+    checkRunName(name);
+    checkOutFolder(out);
     let dir = `${out}/${name}`;
     for (let i = 1; exists(dir); i++) dir = `${out}/${name}-${i}`;
-    Deno.mkdirSync(dir);
+    try {
+      Deno.mkdirSync(out, { recursive: true });
+      Deno.mkdirSync(dir);
+    } catch (e) {
+      throw new ConfigError(`out: cannot create '${dir}': ${firstLine(e)}`);
+    }
     return new RunStore(dir);
+  }
+
+  /**
+   * Removes temp files that failed atomic writes left behind (a crash mid-write, a full disk);
+   * call it while holding the run's lock.
+   */
+  removeTempFiles(): string[] {
+    const removed: string[] = [];
+    for (const entry of Deno.readDirSync(this.dir)) {
+      if (entry.isFile && entry.name.endsWith(TEMP_SUFFIX)) {
+        Deno.removeSync(this.path(entry.name));
+        removed.push(entry.name);
+      }
+    }
+    return removed;
   }
 
   /** Opens an existing run folder; `field` names it in errors (the CLI words it as a flag). */

@@ -82,7 +82,9 @@ export function describeField(field: Field): string {
 }
 
 function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  // JSON would print Infinity (1e400 in a JSON file) and NaN as null
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? String(value);
 }
 
 function checkNumber(field: NumberField | NumberArrayField, value: unknown): boolean {
@@ -134,7 +136,8 @@ export function validate<S extends Schema>(
   }
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in schema)) {
+    // own keys only: `toString` or `constructor` are not fields of any schema
+    if (!Object.hasOwn(schema, key)) {
       throw new ConfigError(
         `${path || "config"}: unknown key '${key}'; allowed: ${Object.keys(schema).join(", ")}`,
       );
@@ -143,7 +146,7 @@ export function validate<S extends Schema>(
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema)) {
     // copies, so a resolved config never shares arrays with defaults or presets
-    const value = structuredClone(key in record ? record[key] : field.default);
+    const value = structuredClone(Object.hasOwn(record, key) ? record[key] : field.default);
     checkField(field, value, path ? `${path}.${key}` : key);
     out[key] = value;
   }

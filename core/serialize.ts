@@ -130,20 +130,33 @@ export function decodeSnapshot(bytes: Uint8Array, what = "snapshot"): unknown {
   return replace(parsed);
 }
 
+/** Suffix of the temp files {@link writeFileAtomicSync} writes before renaming them. */
+export const TEMP_SUFFIX = ".tmp";
+
 /**
  * Writes bytes to `path` atomically: a temp file in the same folder, synced, then renamed over
- * the target, so a crash leaves either the old file or the new one, never a torn one.
+ * the target, so a crash leaves either the old file or the new one, never a torn one. A failed
+ * write (a full disk) removes its temp file and leaves the old file as it was.
  */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${Deno.pid}.tmp`;
+  const tmp = `${path}.${Deno.pid}${TEMP_SUFFIX}`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const file = Deno.openSync(tmp, { write: true, create: true, truncate: true });
   try {
-    let written = 0;
-    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-    file.syncSync();
-  } finally {
-    file.close();
+    const file = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw e;
   }
-  Deno.renameSync(tmp, path);
 }

@@ -12,6 +12,7 @@ import {
   type RawConfig,
   type Registry,
   RUN_SCHEMA,
+  RunFailedError,
 } from "../core/mod.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 
@@ -182,8 +183,10 @@ export function inFlagWords(message: string): string {
 }
 
 /**
- * Runs a script body: a {@link ConfigError} prints `error: message` and exits 2; any other
- * error prints its stack and exits 1.
+ * Runs a script body: a {@link ConfigError} (bad input) prints `error: message` and exits 2; a
+ * {@link RunFailedError} (a run that could not go on) prints `error: message` and exits 1; any
+ * other error prints its stack and exits 1. `DMERL_DEBUG=1` adds the stack of a run failure's
+ * cause.
  */
 export async function runMain(body: () => Promise<number | void>): Promise<never> {
   try {
@@ -193,6 +196,11 @@ export async function runMain(body: () => Promise<number | void>): Promise<never
     if (e instanceof ConfigError) {
       console.error(`error: ${inFlagWords(e.message)}`);
       Deno.exit(2);
+    }
+    if (e instanceof RunFailedError) {
+      console.error(`error: ${e.message}`);
+      if (Deno.env.get("DMERL_DEBUG") && e.cause) console.error(e.cause);
+      Deno.exit(1);
     }
     console.error(e);
     Deno.exit(1);

@@ -8,7 +8,6 @@ import {
   evalSeed,
   evaluatePolicy,
   type EvaluationResult,
-  exportRunOnnx,
   loadRunPolicy,
   type Registry,
   resolveConfig,
@@ -98,13 +97,13 @@ async function evaluateRunPolicy(
 }
 
 /**
- * An exported model through onnxruntime, in the same env loop. A deterministic evaluation of a
- * stochastic model file uses a deterministic export of the run's policy.bin, made in memory.
+ * An exported model through onnxruntime, in the same env loop: the file itself, whatever it
+ * is. A deterministic evaluation of a stochastic model feeds it zero noise (the Gaussian's
+ * mean, the noise-free diffusion chain: what a deterministic export computes).
  */
 async function evaluateOnnx(
   store: RunStore,
   registry: Registry,
-  backend: string,
   options: {
     episodes: number;
     seed?: number;
@@ -145,13 +144,8 @@ async function evaluateOnnx(
         `${RUN_FILES.onnx} or drop --stochastic`,
     );
   }
-  if (!options.stochastic && !modelDeterministic) {
-    await useBackend(backend as "wasm");
-    bytes = exportRunOnnx(store, registry, { deterministic: true });
-    meta = readModelMetadata(bytes);
-    model = `deterministic export of ${store.path(RUN_FILES.policy)} (in memory; ` +
-      `${modelPath} is stochastic)`;
-  }
+  const zeroNoise = !options.stochastic && !modelDeterministic;
+  if (zeroNoise) model = `${modelPath}, zero noise`;
   const seed = options.seed ?? evalSeed(config.seed);
   const actor = await OnnxActor.create(bytes, {
     device: options.device,
@@ -176,7 +170,7 @@ async function evaluateOnnx(
         episodes: options.episodes,
         seed,
         deterministic: !options.stochastic,
-        act: (obs) => actor.act(obs),
+        act: (obs) => actor.act(obs, { zeroNoise }),
       },
     );
     const envSteps = Number(meta.env_steps);
@@ -225,7 +219,7 @@ await runMain(async () => {
   const stochastic = Boolean(args.values.stochastic);
   const common = { episodes, seed: args.values.seed as number | undefined, stochastic };
   const { result, envSteps, extra, label } = onnx
-    ? await evaluateOnnx(store, registry, backend, {
+    ? await evaluateOnnx(store, registry, {
       ...common,
       model: args.values.model as string | undefined,
       device: device as OnnxDevice,

@@ -2,6 +2,7 @@
  * `deno task export RUN_DIR [--out FILE] [--deterministic]`: exports a run's trained policy
  * (policy.bin) as an ONNX model and prints its path, inputs, output and opset.
  */
+import { existsSync } from "node:fs";
 import {
   ConfigError,
   exportRunOnnx,
@@ -22,6 +23,11 @@ const FLAGS: Record<string, FlagSpec> = {
     key: "deterministic",
     kind: "boolean",
     help: "no noise input: mean action / zero-noise diffusion chain",
+  },
+  "--force": {
+    key: "force",
+    kind: "boolean",
+    help: "overwrite an existing --out file (the run's own exports are always replaced)",
   },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
@@ -54,10 +60,13 @@ await runMain(async () => {
     );
   }
   const deterministic = Boolean(args.values.deterministic);
-  const store = RunStore.open(args.positional[0], "RUN_DIR");
+  const store = RunStore.open(args.positional[0], "runDir");
   const out = (args.values.out as string | undefined) ??
     store.path(deterministic ? DETERMINISTIC_ONNX : RUN_FILES.onnx);
   if (isDirectory(out)) throw new ConfigError(`--out: '${out}' is a folder; give a file path`);
+  if (args.values.out !== undefined && !args.values.force && existsSync(out)) {
+    throw new ConfigError(`--out: '${out}' exists; give another path or --force to replace it`);
+  }
   const parent = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) || "/" : ".";
   if (!isDirectory(parent)) {
     throw new ConfigError(`--out: folder '${parent}' does not exist`);

@@ -3,6 +3,7 @@
  * config file, or continues a run with `--resume RUN_DIR`.
  */
 import {
+  BACKENDS,
   ConfigError,
   type RawConfig,
   readConfigFile,
@@ -55,7 +56,7 @@ const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
   : ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Flags that may accompany --resume (everything else is fixed by the run's config). */
-const RESUME_FLAGS = ["--resume", "--steps", "--quiet"];
+const RESUME_FLAGS = ["--resume", "--steps", "--quiet", "--backend"];
 
 await runMain(async () => {
   const args = parseFlags(Deno.args, FLAGS);
@@ -68,6 +69,8 @@ await runMain(async () => {
   }
   const { config: configPath, resume, help: _help, ...flagValues } = args.values;
   let raw: RawConfig;
+  /** The budget a resumed run had, when --steps extends it. */
+  let extendedFrom: number | null = null;
   if (typeof resume === "string") {
     const extra = args.given.filter((f) => !RESUME_FLAGS.includes(f));
     if (extra.length > 0) {
@@ -77,7 +80,12 @@ await runMain(async () => {
         }`,
       );
     }
-    raw = { ...RunStore.open(resume).readConfig(), ...flagValues };
+    const stored = RunStore.open(resume).readConfig();
+    raw = { ...stored, ...flagValues };
+    extendedFrom = typeof stored.steps === "number" && typeof raw.steps === "number" &&
+        raw.steps > stored.steps
+      ? stored.steps
+      : null;
   } else {
     const fromFile = typeof configPath === "string" ? readConfigFile(configPath) : {};
     raw = { ...fromFile, ...flagValues };
@@ -89,7 +97,30 @@ await runMain(async () => {
   const registry = await registryFor(raw);
   const resolved = resolveConfig(raw, registry);
   const { config } = resolved;
-  const backend = await useBackend(config.backend);
+  let backend: string;
+  try {
+    backend = await useBackend(config.backend);
+  } catch (e) {
+    if (typeof resume === "string" && !args.given.includes("--backend")) {
+      throw new ConfigError(
+        `${(e as Error).message}; this run was trained on '${config.backend}' and resumes on ` +
+          "it so that its numbers continue exactly (resume with --backend NAME to continue on " +
+          "another, with other numbers)",
+      );
+    }
+    throw e;
+  }
+  if (extendedFrom !== null) {
+    const note = resolved.algorithm.extensionNote?.(config.algoParams);
+    console.error(
+      `extending the run from ${extendedFrom} to ${config.steps} steps` +
+        (note ? `; ${note}` : ""),
+    );
+  }
+  // the config records the backend that ran (not `auto`), so a resume runs on the same one
+  if ((BACKENDS as readonly string[]).includes(backend)) {
+    config.backend = backend as typeof config.backend;
+  }
 
   // Ctrl-C, a scheduler's stop or pre-emption (SIGTERM) and a closed terminal (SIGHUP) all
   // end the run with a checkpoint, so that --resume continues it exactly.

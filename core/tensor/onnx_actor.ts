@@ -210,9 +210,10 @@ export class OnnxActor {
 
   /**
    * Env actions for a batch of raw observations (`batch * obsDim` values, batch =
-   * `obs.length / obsDim`); stochastic models draw their noise from the actor's generator.
+   * `obs.length / obsDim`); stochastic models draw their noise from the actor's generator,
+   * or get zeros with `zeroNoise`.
    */
-  async act(obs: Float32Array): Promise<Float32Array> {
+  async act(obs: Float32Array, options: { zeroNoise?: boolean } = {}): Promise<Float32Array> {
     if (this.released) throw new Error("OnnxActor.act: the session was released");
     if (obs.length === 0 || obs.length % this.obsDim !== 0) {
       throw new Error(
@@ -225,7 +226,10 @@ export class OnnxActor {
       obs: new this.ort.Tensor("float32", obs, [batch, this.obsDim]),
     };
     if (!this.deterministic) {
-      const noise = this.rng.fillNormal(new Float32Array(batch * this.noiseSteps * this.actDim));
+      const noise = new Float32Array(batch * this.noiseSteps * this.actDim);
+      // zero noise: the mean of a Gaussian, the noise-free diffusion chain (as a deterministic
+      // export computes them), from the same stochastic model
+      if (!options.zeroNoise) this.rng.fillNormal(noise);
       feeds.noise = new this.ort.Tensor("float32", noise, [batch, this.noiseSteps, this.actDim]);
     }
     const out = await this.session.run(feeds);

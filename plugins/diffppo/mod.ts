@@ -2,7 +2,7 @@
  * DiffPPO (PPO on the diffusion-augmented MDP) and DPPO, the same algorithm with tau = 0.
  */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import type { DiffusionPolicy } from "../learners/mod.ts";
+import { annealExtensionNote, type DiffusionPolicy } from "../learners/mod.ts";
 import { DiffPpo, DIFFPPO_POLICY_DEFAULTS, DIFFPPO_SCHEMA } from "./diffppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
@@ -16,6 +16,7 @@ const common = {
   defaultNumEnvs: 1,
   // Pendulum's per-augmented-step gamma and lambda are its PPO preset's (0.9, 0.95) ^ (1/8)
   presets: { "Pendulum-v1": pendulum },
+  extensionNote: annealExtensionNote,
 };
 
 /** DiffPPO's registry entry. */

@@ -192,7 +192,7 @@ export abstract class OffPolicyAlgorithm<P extends Policy, Params extends OffPol
   readonly critics: TwinQ;
   /** Adam over the policy's trainable variables. */
   readonly actorOptimizer: Adam;
-  /** The replay memory: `min(bufferSize, totalSteps)` steps. */
+  /** The replay memory: `min(bufferSize, the run's env steps)` transitions. */
   readonly replay: ReplayBuffer;
   private readonly schedule: OffPolicySchedule;
   private readonly parts: [string, LearnerPart][] = [];
@@ -214,10 +214,9 @@ export abstract class OffPolicyAlgorithm<P extends Policy, Params extends OffPol
       obsInputs: options.criticObsInputs,
     });
     this.actorOptimizer = new Adam(context.policy.trainableVariables(), { lr: params.policyLr });
-    this.replay = new ReplayBuffer(
-      Math.min(params.bufferSize, context.totalSteps),
-      options.replayLayout,
-    );
+    // every step the run will take, rounded up to whole steps of all env copies
+    const runSteps = Math.ceil(context.totalSteps / env.numEnvs) * env.numEnvs;
+    this.replay = new ReplayBuffer(Math.min(params.bufferSize, runSteps), options.replayLayout);
     this.schedule = options.schedule;
     this.addPart("critics", this.critics);
     this.addPart("actorOptimizer", this.actorOptimizer);

@@ -28,6 +28,18 @@ export const PPO_SCHEMA = {
   criticActivation: { type: "string", values: ACTIVATIONS, default: "tanh" },
 } as const;
 
+/**
+ * What extending a PPO-family run does to its learning-rate schedule (see
+ * `AlgorithmDefinition.extensionNote`).
+ */
+export function annealExtensionNote(params: { annealLr: boolean }): string | null {
+  return params.annealLr
+    ? "annealLr: the learning rate follows lr * (1 - steps / budget) for the NEW budget, so it " +
+      "rises from where the old schedule had brought it; a run started with the larger budget " +
+      "would have annealed more slowly all along"
+    : null;
+}
+
 /** Validated PPO parameters. */
 export type PpoParams = ValuesOf<typeof PPO_SCHEMA>;
 

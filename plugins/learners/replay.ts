@@ -67,19 +67,32 @@ export class ReplayBuffer {
     return { next: this.next, size: this.size, data };
   }
 
-  /** Restores {@link ReplayBuffer.state}'s output. */
+  /**
+   * Restores {@link ReplayBuffer.state}'s output. Into a larger buffer (a run extended past the
+   * budget it was sized for), the transitions are laid out oldest first and the cursor set
+   * after them, as a buffer sized for the larger budget from the start would hold them; into a
+   * buffer of the saved size, exactly as saved.
+   */
   load(state: { next: number; size: number; data: Record<string, Float32Array> }): void {
     if (state.size > this.capacity) {
       throw new Error(`replay state holds ${state.size} transitions, capacity is ${this.capacity}`);
     }
+    const grows = state.size < this.capacity;
     for (const [name, width] of Object.entries(this.layout)) {
       const src = state.data[name];
       if (!src || src.length !== state.size * width) {
         throw new Error(`replay state: field '${name}' is missing or has the wrong size`);
       }
-      this.data[name].set(src);
+      if (grows) {
+        // oldest first: slots next..size-1 were written before slots 0..next-1
+        const split = state.next * width;
+        this.data[name].set(src.subarray(split), 0);
+        this.data[name].set(src.subarray(0, split), src.length - split);
+      } else {
+        this.data[name].set(src);
+      }
     }
-    this.next = state.next;
+    this.next = grows ? state.size : state.next;
     this.size = state.size;
   }
 }

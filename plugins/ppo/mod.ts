@@ -1,6 +1,6 @@
 /** The PPO algorithm plugin. */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import { type GaussianPolicy, PPO_SCHEMA } from "../learners/mod.ts";
+import { annealExtensionNote, type GaussianPolicy, PPO_SCHEMA } from "../learners/mod.ts";
 import { Ppo, PPO_POLICY_DEFAULTS } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
@@ -16,6 +16,7 @@ export const ppoAlgorithm = defineAlgorithm<typeof PPO_SCHEMA, GaussianPolicy>({
   policyParams: PPO_POLICY_DEFAULTS,
   defaultNumEnvs: 1,
   presets: { "Pendulum-v1": pendulum },
+  extensionNote: annealExtensionNote,
   create: (context) => new Ppo(context),
 });
 

@@ -143,3 +143,39 @@ Deno.test("ReplayBuffer: load rejects oversize or malformed state", () => {
   const short = { ...saved, data: { ...saved.data, action: saved.data.action.slice(1) } };
   assert.throws(() => new ReplayBuffer(6, LAYOUT).load(short), /field 'action'/);
 });
+
+for (const added of [3, 5]) {
+  Deno.test(`ReplayBuffer: a state of ${added} transitions loaded into a larger buffer equals one sized larger from the start`, () => {
+    const small = new ReplayBuffer(5, LAYOUT);
+    const large = new ReplayBuffer(9, LAYOUT);
+    for (let k = 1; k <= added; k++) {
+      small.add(transition(k));
+      large.add(transition(k));
+    }
+    const grown = new ReplayBuffer(9, LAYOUT);
+    grown.load(roundTrip(small));
+    assert.deepEqual(grown.state(), large.state());
+    // and they go on alike: nothing never written is ever sampled
+    for (let k = 10; k < 13; k++) {
+      grown.add(transition(k));
+      large.add(transition(k));
+    }
+    assert.deepEqual(grown.state(), large.state());
+    assert.deepEqual(
+      Array.from(grown.sample(40, new Rng(3)).reward),
+      Array.from(large.sample(40, new Rng(3)).reward),
+    );
+    for (const id of checkRows(grown.sample(200, new Rng(4)), 200)) assert.ok(id > 0);
+  });
+}
+
+Deno.test("ReplayBuffer: a wrapped buffer loaded into a larger one keeps its transitions oldest first", () => {
+  const small = new ReplayBuffer(4, LAYOUT);
+  for (let k = 1; k <= 6; k++) small.add(transition(k)); // holds 5, 6, 3, 4
+  const grown = new ReplayBuffer(8, LAYOUT);
+  grown.load(roundTrip(small));
+  const state = grown.state();
+  assert.deepEqual(Array.from(state.data.reward), [30, 40, 50, 60]);
+  grown.add(transition(7));
+  assert.deepEqual(Array.from(grown.state().data.reward), [30, 40, 50, 60, 70]);
+});
