@@ -28,7 +28,6 @@ export {
   definePolicy,
   type EnvDefinition,
   type IterationResult,
-  loadPluginModule,
   type Metrics,
   type Plugin,
   type PolicyDefinition,
@@ -66,6 +65,7 @@ export {
   type TrainResult,
 } from "./trainer.ts";
 export { LOCK_FILE, RunLock } from "./run_lock.ts";
+export { loadPluginModule } from "./plugin_loader.ts";
 export type { Progress } from "./progress.ts";
 export {
   evalSeed,

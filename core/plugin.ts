@@ -1,12 +1,11 @@
 /**
- * Algorithms, plugins and the registry that holds what plugins add.
+ * Algorithms, plugins and the registry that holds what plugins add. Browser-safe (the viewer
+ * bundles the env plugins that import it): loading plugin files lives in plugin_loader.ts.
  */
 import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
 import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
-import { isAbsolute, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
 
 /** Scalars an iteration reports (losses, temperatures, ...). */
@@ -364,38 +363,4 @@ export function closest(name: string, names: string[]): string | null {
     }
   }
   return best !== null && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
-}
-
-/**
- * Imports a plugin module by file path or URL and returns its default export, checked. A
- * missing file or a default export that is not a Plugin gives a {@link ConfigError}.
- */
-export async function loadPluginModule(spec: string): Promise<Plugin> {
-  let url: string;
-  if (/^(https?|file):\/\//.test(spec)) {
-    url = spec;
-  } else {
-    const path = isAbsolute(spec) ? spec : join(Deno.cwd(), spec);
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(path);
-    } catch {
-      throw new ConfigError(`plugins: file '${spec}' does not exist`);
-    }
-    if (!info.isFile) throw new ConfigError(`plugins: '${spec}' is not a file`);
-    // the file named, literally: '%', '#' and '?' in the path are escaped, not interpreted
-    url = pathToFileURL(path).href;
-  }
-  let module: Record<string, unknown>;
-  try {
-    module = await import(url);
-  } catch (e) {
-    const first = ((e as Error).message ?? String(e)).split("\n")[0];
-    throw new ConfigError(`plugins: could not import '${spec}': ${first}`);
-  }
-  if (module.default === undefined) {
-    throw new ConfigError(`plugins: '${spec}' has no default export (expected a Plugin)`);
-  }
-  checkPlugin(module.default, spec);
-  return module.default;
 }
