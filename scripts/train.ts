@@ -110,13 +110,10 @@ await runMain(async () => {
     }
     throw e;
   }
-  if (extendedFrom !== null) {
-    const note = resolved.algorithm.extensionNote?.(config.algoParams);
-    console.error(
-      `extending the run from ${extendedFrom} to ${config.steps} steps` +
-        (note ? `; ${note}` : ""),
-    );
-  }
+  const note = resolved.algorithm.extensionNote?.(config.algoParams);
+  const extension = extendedFrom === null
+    ? null
+    : `extending the run from ${extendedFrom} to ${config.steps} steps` + (note ? `; ${note}` : "");
   // the config records the backend that ran (not `auto`), so a resume runs on the same one
   if ((BACKENDS as readonly string[]).includes(backend)) {
     config.backend = backend as typeof config.backend;
@@ -143,12 +140,14 @@ await runMain(async () => {
   const live = !config.quiet && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   const result = await train(resolved, {
-    onStart: ({ runDir, envSteps }) =>
+    onStart: ({ runDir, envSteps }) => {
       console.error(
         `${resume ? `resuming at step ${envSteps}:` : "training"} ${config.algo} on ${config.env}` +
           ` for ${config.steps} steps, seed ${config.seed}, ${config.numEnvs} env(s), ` +
           `backend ${backend}, run folder ${runDir}`,
-      ),
+      );
+      if (extension) console.error(extension);
+    },
     registry,
     onWarning: (line) => console.error(`warning: ${line}`),
     resumeDir: typeof resume === "string" ? resume : undefined,
