@@ -13,18 +13,16 @@ import {
   squashToBox,
   type ValuesOf,
 } from "../../core/mod.ts";
-import type { NamedArrays } from "../../core/serialize.ts";
 import {
   ACTIVATIONS,
   exportPolicyOnnx,
-  exportVariables,
-  importVariables,
   Mlp,
   ObsNormalizer,
   type OnnxExportable,
   type OnnxGraph,
   tf,
 } from "../../core/tensor/mod.ts";
+import { NetworkPolicy } from "./network_policy.ts";
 
 /** Parameters of the deterministic policy. */
 export const DETERMINISTIC_SCHEMA = {
@@ -43,7 +41,7 @@ export const DETERMINISTIC_SCHEMA = {
 export type DeterministicParams = ValuesOf<typeof DETERMINISTIC_SCHEMA>;
 
 /** `a = rescale(tanh(mu(s)))`. */
-export class DeterministicPolicy implements Policy, OnnxExportable {
+export class DeterministicPolicy extends NetworkPolicy implements Policy, OnnxExportable {
   readonly kind = "deterministic";
   readonly obsDim: number;
   readonly actDim: number;
@@ -57,6 +55,7 @@ export class DeterministicPolicy implements Policy, OnnxExportable {
 
   /** Builds the network (PyTorch's default init) with weights drawn from `rng`. */
   constructor(spec: PolicySpec, params: DeterministicParams, rng: Rng) {
+    super();
     this.params = params;
     this.obsDim = spec.observationSpace.low.length;
     this.actDim = spec.actionSpace.low.length;
@@ -104,24 +103,5 @@ export class DeterministicPolicy implements Policy, OnnxExportable {
   /** Trainable variables. */
   trainableVariables(): tf.Variable[] {
     return this.net.variables();
-  }
-
-  /** Weights and normalisation statistics. */
-  weights(): NamedArrays {
-    return {
-      ...exportVariables("policy", this.trainableVariables()),
-      ...this.obsNormalizer.weights(),
-    };
-  }
-
-  /** Restores {@link DeterministicPolicy.weights}'s output. */
-  loadWeights(weights: NamedArrays): void {
-    importVariables("policy", this.trainableVariables(), weights);
-    this.obsNormalizer.loadWeights(weights);
-  }
-
-  /** Frees tensors. */
-  dispose(): void {
-    for (const v of this.trainableVariables()) v.dispose();
   }
 }

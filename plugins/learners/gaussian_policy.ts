@@ -2,7 +2,6 @@
  * The tanh-squashed diagonal Gaussian policy of SAC (and this framework's PPO and WPO):
  * `u ~ N(mean(s), std(s)^2)`, env action `= rescale(clip(tanh(u), -0.999, 0.999))`.
  */
-import type { NamedArrays } from "../../core/serialize.ts";
 import {
   type ActOptions,
   type Box,
@@ -16,8 +15,6 @@ import {
 import {
   ACTIVATIONS,
   exportPolicyOnnx,
-  exportVariables,
-  importVariables,
   type Init,
   Mlp,
   ObsNormalizer,
@@ -26,6 +23,7 @@ import {
   tanhLogDet,
   tf,
 } from "../../core/tensor/mod.ts";
+import { NetworkPolicy } from "./network_policy.ts";
 
 /** Parameters of the Gaussian policy. */
 export const GAUSSIAN_SCHEMA = {
@@ -56,7 +54,7 @@ export interface GaussianSample {
 }
 
 /** Tanh-squashed diagonal Gaussian policy. */
-export class GaussianPolicy implements Policy, OnnxExportable {
+export class GaussianPolicy extends NetworkPolicy implements Policy, OnnxExportable {
   readonly kind = "gaussian";
   readonly obsDim: number;
   readonly actDim: number;
@@ -71,6 +69,7 @@ export class GaussianPolicy implements Policy, OnnxExportable {
 
   /** Builds the networks with weights drawn from `rng`. */
   constructor(spec: PolicySpec, params: GaussianParams, rng: Rng) {
+    super();
     this.params = params;
     this.obsDim = spec.observationSpace.low.length;
     this.actDim = spec.actionSpace.low.length;
@@ -248,24 +247,5 @@ export class GaussianPolicy implements Policy, OnnxExportable {
   /** Trainable variables. */
   trainableVariables(): tf.Variable[] {
     return this.logStdParam ? [...this.net.variables(), this.logStdParam] : this.net.variables();
-  }
-
-  /** Weights and normalisation statistics. */
-  weights(): NamedArrays {
-    return {
-      ...exportVariables("policy", this.trainableVariables()),
-      ...this.obsNormalizer.weights(),
-    };
-  }
-
-  /** Restores {@link GaussianPolicy.weights}'s output. */
-  loadWeights(weights: NamedArrays): void {
-    importVariables("policy", this.trainableVariables(), weights);
-    this.obsNormalizer.loadWeights(weights);
-  }
-
-  /** Frees tensors. */
-  dispose(): void {
-    for (const v of this.trainableVariables()) v.dispose();
   }
 }

@@ -10,6 +10,7 @@ export * from "./gae.ts";
 export * from "./off_policy.ts";
 export * from "./soft_actor_critic.ts";
 export * from "./trust_region.ts";
+export * from "./network_policy.ts";
 export * from "./gaussian_policy.ts";
 export * from "./deterministic_policy.ts";
 export * from "./gaussian_off_policy.ts";
