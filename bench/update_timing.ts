@@ -200,15 +200,35 @@ function cpuModel(): string {
   return Deno.build.arch;
 }
 
-/** Runs the PyTorch peer script; null (with the reason) when python3 or torch is missing. */
-async function torchPeer(): Promise<{ ms: Record<string, number>; torch: string } | string> {
+/** CPU and wall milliseconds of one update, as the PyTorch peer reports them. */
+interface PeerTimes {
+  cpu: number;
+  wall: number;
+}
+
+/** What the PyTorch peer reports: times per update, its version, BLAS and thread pools. */
+interface PeerReport {
+  ms: Record<string, PeerTimes>;
+  torch: string;
+  threads: number;
+  blas: string;
+  pools: unknown;
+}
+
+/**
+ * Runs the PyTorch peer script with every thread pool pinned to `threads`; the reason when
+ * python3 or torch is missing.
+ */
+async function torchPeer(threads: number): Promise<PeerReport | string> {
   const script = new URL("./peers/torch_update.py", import.meta.url).pathname;
   let why = "python3 not found";
   // Debian's python3-torch lives in the system interpreter, which a PATH python may shadow
   for (const python of ["python3", "/usr/bin/python3"]) {
     try {
-      const out = await new Deno.Command(python, { args: [script, "--json"], stderr: "piped" })
-        .output();
+      const out = await new Deno.Command(python, {
+        args: [script, "--json", "--threads", String(threads)],
+        stderr: "piped",
+      }).output();
       const text = new TextDecoder().decode(out.stdout).trim();
       if (out.success && text.startsWith("{")) return JSON.parse(text);
       why = text || new TextDecoder().decode(out.stderr).trim().split("\n").pop() || why;
@@ -229,24 +249,28 @@ async function torchPeer(): Promise<{ ms: Record<string, number>; torch: string 
 export async function updateTable(
   registry: Registry,
   cases: UpdateCase[] = HUMANOID_UPDATES,
-  options: { targetMs?: number; cpuLimitMs?: number } = {},
+  options: { targetMs?: number; cpuLimitMs?: number; threads?: number } = {},
 ): Promise<string> {
   const targetMs = options.targetMs ?? 3000;
   const cpuLimitMs = options.cpuLimitMs ?? 2000;
+  const threads = options.threads ?? 1;
   await useBackend("wasm");
-  const blas = enableNativeMatMul();
+  const blas = enableNativeMatMul({ threads });
   disableNativeMatMul();
   const notes: string[] = [];
   const rows: string[] = [];
   const cpuSkips: string[] = [];
-  const peer = await torchPeer();
+  const peer = await torchPeer(threads);
   const fmt = (ms: number | undefined) => (ms === undefined ? "-" : ms.toFixed(1));
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? "-" : (a / b).toFixed(2);
   for (const c of cases) {
     await useBackend("wasm");
     const prepared = await prepareUpdate(registry, c.raw);
     const per = prepared.updatesPerCall;
     const modes = blas.enabled ? [false, true] : [false];
-    const set = (native: boolean) => native ? enableNativeMatMul() : disableNativeMatMul();
+    const set = (native: boolean) =>
+      native ? enableNativeMatMul({ threads }) : disableNativeMatMul();
     // warm-up (kernels, allocations), which also sizes the number of rounds
     let slowest = 0;
     for (const native of modes) {
@@ -256,14 +280,18 @@ export async function updateTable(
     }
     const rounds = Math.max(5, Math.min(25, Math.round(targetMs / slowest)));
     const samples: number[][] = modes.map(() => []);
+    const walls: number[][] = modes.map(() => []);
     for (let r = 0; r < rounds; r++) {
       modes.forEach((native, i) => {
         set(native);
+        const start = performance.now();
         samples[i].push(cpuMilliseconds(prepared.run) / per);
+        walls[i].push((performance.now() - start) / per);
       });
     }
     disableNativeMatMul();
     const [wasm, native] = samples.map(median);
+    const nativeWall = walls.length > 1 ? median(walls[1]) : undefined;
     let cpu: number | undefined;
     await useBackend("cpu");
     const first = cpuMilliseconds(prepared.run) / per; // includes moving the weights over
@@ -275,11 +303,13 @@ export async function updateTable(
     await useBackend("wasm");
     prepared.dispose();
     const torch = typeof peer === "string" ? undefined : peer.ms[c.peer];
-    const fast = native ?? wasm;
+    const fastCpu = native ?? wasm;
+    const fastWall = nativeWall ?? median(walls[0]);
     rows.push(
-      `| ${c.label} | ${fmt(wasm)} | ${fmt(native)} | ${fmt(cpu)} | ${fmt(torch)} | ${
-        native ? (wasm / native).toFixed(2) + "x" : "-"
-      } | ${torch ? (fast / torch).toFixed(2) : "-"} |`,
+      `| ${c.label} | ${fmt(wasm)} | ${fmt(native)} / ${fmt(nativeWall)} | ${fmt(cpu)} | ` +
+        `${fmt(torch?.cpu)} / ${fmt(torch?.wall)} | ${
+          native ? (wasm / native).toFixed(2) + "x" : "-"
+        } | ${ratio(fastCpu, torch?.cpu)} / ${ratio(fastWall, torch?.wall)} |`,
     );
     console.error(`${c.label}: ${rounds} rounds`);
   }
@@ -290,13 +320,14 @@ export async function updateTable(
   }
   notes.push(
     blas.enabled
-      ? `wasm-blas: ${blas.library}, one thread`
+      ? `wasm-blas: ${blas.library}, ${threads} BLAS thread(s)`
       : `wasm-blas: not measured (${blas.reason})`,
   );
   notes.push(
     typeof peer === "string"
       ? `PyTorch: not measured (${peer})`
-      : `PyTorch ${peer.torch}, torch.set_num_threads(1) (bench/peers/torch_update.py)`,
+      : `PyTorch ${peer.torch} (${peer.blas}), ${peer.threads} thread(s), every pool pinned ` +
+        `before import (bench/peers/torch_update.py); pools: ${JSON.stringify(peer.pools)}`,
   );
   const [load1] = Deno.loadavg();
   notes.push(
@@ -304,16 +335,17 @@ export async function updateTable(
       `load average at the end ${load1.toFixed(2)}`,
   );
   return [
-    "## update: CPU ms per update at Humanoid-v4 sizes (obs 376, act 17, batch 256, 256x256 nets)",
+    `## update: ms per update at Humanoid-v4 sizes (obs 376, act 17, batch 256, 256x256 nets), ${threads} thread(s)`,
     "",
     "Real Humanoid-v4 env from the registry (replay filled by random actions); the update alone,",
     "without env steps. SAC family: mean over an actor-delay cycle (2 updates: one critic-only,",
     "one with 2 actor steps), twin Q with targets, learned temperature; DiffSAC's policy 256x256",
     "SiLU. PPO: one minibatch Adam step (256 samples, 256x256 tanh actor and critic, gradient-norm",
-    "clipping). Median over rounds after warm-up of this process's CPU time (user + system);",
-    "wasm and wasm-blas interleaved round by round on the same algorithm objects.",
+    "clipping). Median over rounds after warm-up of this process's CPU time (user + system) and",
+    "of the wall time (CPU / wall where both are given); wasm and wasm-blas interleaved round by",
+    "round on the same algorithm objects.",
     "",
-    "| update | wasm | wasm-blas | cpu | PyTorch | wasm-blas speed-up | fastest / PyTorch |",
+    "| update | wasm CPU | wasm-blas CPU / wall | cpu CPU | PyTorch CPU / wall | wasm-blas speed-up | dmerl / PyTorch CPU / wall |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",

@@ -247,10 +247,11 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
   },
   "update": {
     description:
-      "CPU ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch when installed",
+      "CPU and wall ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch (every pool pinned) when installed; DMERL_BLAS_THREADS=2 runs both sides on two threads",
     run: async () => {
       const { updateTable } = await import("../bench/update_timing.ts");
-      return await updateTable(builtinRegistry());
+      const threads = Number(Deno.env.get("DMERL_BLAS_THREADS") ?? "1");
+      return await updateTable(builtinRegistry(), undefined, { threads });
     },
   },
   "step-time": {

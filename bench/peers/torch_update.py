@@ -15,19 +15,47 @@
   state-independent log std.
 
 One SAC-family "update" is the mean over an actor-delay cycle (2 updates: one critic-only, one
-with 2 actor steps), as dmerl measures it. Time is this process's CPU time (user + system), the
-median over rounds after a warm-up.
+with 2 actor steps), as dmerl measures it. Reported: this process's CPU time (user + system) and
+the wall time, each the median over rounds after a warm-up.
 
-Usage: python3 bench/peers/torch_update.py [--json] [--rounds N]
+Every thread pool is pinned to `--threads` (default 1) BEFORE torch is imported: OpenBLAS,
+OpenMP and MKL read their environment variables when they load, and torch.set_num_threads
+alone leaves a separate OpenBLAS pool running (it inflates CPU time by about 60% on a two-core
+machine). threadpoolctl, where installed, pins them again and reports what each pool runs with.
+
+Usage: python3 bench/peers/torch_update.py [--json] [--rounds N] [--threads N]
 Without PyTorch it prints how to install it and exits 0.
 """
 
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
+
+
+def _threads_from_argv(argv):
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+# Before any library that starts a thread pool is imported (see the module comment).
+THREADS = _threads_from_argv(sys.argv[1:])
+for _name in (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
+    os.environ[_name] = THREADS
 
 try:
     import torch
@@ -308,28 +336,54 @@ class PpoMinibatch:
         _stats = (pg.item(), v_loss.item(), kl.item(), clipfrac.item(), entropy.item())
 
 
-def cpu_ms(f):
-    start = time.process_time()
+def timed_ms(f):
+    """CPU and wall milliseconds of one call of f."""
+    cpu, wall = time.process_time(), time.perf_counter()
     f()
-    return (time.process_time() - start) * 1000
+    return (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
 
 
 def measure(algo, per_call, rounds, warmup=10):
     for _ in range(warmup):
         for _ in range(per_call):
             algo.update()
-    samples = []
+    cpu, wall = [], []
     for _ in range(rounds):
-        samples.append(cpu_ms(lambda: [algo.update() for _ in range(per_call)]) / per_call)
-    return statistics.median(samples)
+        c, w = timed_ms(lambda: [algo.update() for _ in range(per_call)])
+        cpu.append(c / per_call)
+        wall.append(w / per_call)
+    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall)}
+
+
+def thread_pools(threads):
+    """Pins and describes the native thread pools (threadpoolctl), or says it is missing."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return "threadpoolctl not installed (pools pinned by environment variables only)"
+    threadpool_limits(threads)
+    return [
+        {k: pool.get(k) for k in ("user_api", "internal_api", "num_threads", "version")}
+        for pool in threadpool_info()
+    ]
+
+
+def blas_of_torch():
+    """The BLAS torch was built with, from its build configuration."""
+    for line in torch.__config__.show().splitlines():
+        if "BLAS_INFO" in line:
+            return line.split("BLAS_INFO=", 1)[1].split(",")[0].strip()
+    return "unknown"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds per update")
+    parser.add_argument("--threads", type=int, default=1, help="threads of every pool")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    pools = thread_pools(args.threads)
+    torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     results = {
@@ -338,13 +392,22 @@ def main():
         "diffsac-k8": measure(DiffSacChain(8), 2, max(5, args.rounds // 2)),
         "ppo": measure(PpoMinibatch(), 1, args.rounds),
     }
-    info = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    info = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": blas_of_torch(),
+        "pools": pools,
+    }
     if args.json:
         print(json.dumps({"ms": results, **info}))
         return
-    print(f"PyTorch {info['torch']}, {info['threads']} thread, CPU ms per update (median)")
+    print(
+        f"PyTorch {info['torch']} ({info['blas']}), {info['threads']} thread(s); "
+        f"pools: {json.dumps(pools)}"
+    )
+    print(f"{'update':12s} {'CPU ms':>8s} {'wall ms':>8s}  (median per update)")
     for name, ms in results.items():
-        print(f"{name:12s} {ms:8.2f}")
+        print(f"{name:12s} {ms['cpu']:8.2f} {ms['wall']:8.2f}")
 
 
 if __name__ == "__main__":
