@@ -20,6 +20,12 @@ import { createHopperHop, createHopperStand } from "../../envs/dmc/hopper.ts";
 import { createAcrobotSwingup, createAcrobotSwingupSparse } from "../../envs/dmc/acrobot.ts";
 import { createFingerSpin } from "../../envs/dmc/finger.ts";
 import { createFishSwim } from "../../envs/dmc/fish.ts";
+import { createReacherEasy, createReacherHard } from "../../envs/dmc/reacher.ts";
+import {
+  createHumanoidRun,
+  createHumanoidStand,
+  createHumanoidWalk,
+} from "../../envs/dmc/humanoid.ts";
 
 async function prepare(): Promise<void> {
   await loadMujocoEngine();
@@ -124,6 +130,36 @@ const TASKS: readonly DmcTask[] = [
     alias: "FishSwim",
     create: createFishSwim,
     description: "swim a fish's mouth to a random target, obs 24, act 5",
+  },
+  {
+    id: "dmc/reacher-easy",
+    alias: "ReacherEasy",
+    create: createReacherEasy,
+    description: "bring a two-link arm's finger into a 5 cm target, obs 6, act 2",
+  },
+  {
+    id: "dmc/reacher-hard",
+    alias: "ReacherHard",
+    create: createReacherHard,
+    description: "bring a two-link arm's finger into a 1.5 cm target, obs 6, act 2",
+  },
+  {
+    id: "dmc/humanoid-stand",
+    alias: "HumanoidStand",
+    create: createHumanoidStand,
+    description: "3-D humanoid standing still with its head above 1.4 m, obs 67, act 21",
+  },
+  {
+    id: "dmc/humanoid-walk",
+    alias: "HumanoidWalk",
+    create: createHumanoidWalk,
+    description: "3-D humanoid walking at 1 m/s, obs 67, act 21",
+  },
+  {
+    id: "dmc/humanoid-run",
+    alias: "HumanoidRun",
+    create: createHumanoidRun,
+    description: "3-D humanoid running at 10 m/s, obs 67, act 21",
   },
 ];
 
