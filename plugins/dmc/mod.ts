@@ -4,7 +4,9 @@
  * registered beside them as aliases of the same definitions. The engine loads on first use:
  * each env's `prepare` awaits it.
  */
-import { definePlugin, type EnvDefinition, type EnvFactory } from "../../core/mod.ts";
+// The kernel files themselves, not core/mod.ts: the viewer page bundles this module.
+import type { EnvFactory } from "../../core/env.ts";
+import { definePlugin, type EnvDefinition } from "../../core/plugin.ts";
 import { loadMujocoEngine } from "../../envs/mujoco/runtime.ts";
 import { DmcEnv, type RawLoop } from "../../envs/dmc/dmc_env.ts";
 import { createPendulumSwingup } from "../../envs/dmc/pendulum.ts";
@@ -29,6 +31,11 @@ import {
 
 async function prepare(): Promise<void> {
   await loadMujocoEngine();
+}
+
+/** The three.js drawing, loaded only by the viewer page. */
+async function view() {
+  return (await import("./view.ts")).dmcView;
 }
 
 /** One suite task: its id, Playground alias, factory and a one-line description. */
@@ -177,6 +184,7 @@ for (const task of TASKS) {
     description: `DeepMind Control ${task.id.slice(4)} (MuJoCo): ${task.description}`,
     create: task.create,
     prepare,
+    view,
   };
   envs[task.id] = definition;
   envs[task.alias] = { ...definition, description: `alias of ${task.id}` };
