@@ -3,7 +3,9 @@
  * (an experiment's output folder, or any folder of run folders): learning curves per env
  * (mean and +-std over seeds), final-return tables (mean ± std, IQM with a 95% bootstrap
  * interval), steps per second per run and, for DoubleWell-v0, the sampled actions of each
- * trained policy. The figures are inlined and also written as SVG files next to the HTML.
+ * trained policy; with `--videos`, a short video of each finished MuJoCo or DMC run. The
+ * figures are inlined and also written as SVG files next to the HTML, the videos into a folder
+ * beside it.
  */
 import { ConfigError, meanStd, RUN_FILES } from "../core/mod.ts";
 import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
@@ -21,6 +23,13 @@ import {
 } from "./experiments/report_figures.ts";
 import { aggregateCurves, bootstrapInterval, iqm } from "./experiments/report_stats.ts";
 import { findRuns, missingRecord, type RunRecord } from "./experiments/summary.ts";
+import { recordRunVideos, type RunVideo } from "./experiments/report_videos.ts";
+import { requireBrowser, requireFfmpeg } from "./web/browser.ts";
+import { MUJOCO_ENV_IDS } from "../plugins/mujoco/mod.ts";
+import { DMC_ALIASES, DMC_ENV_IDS } from "../plugins/dmc/mod.ts";
+
+/** The envs whose runs get a video with `--videos`: the MuJoCo and DMC tasks (and aliases). */
+const VIDEO_ENVS = new Set([...MUJOCO_ENV_IDS, ...DMC_ENV_IDS, ...Object.values(DMC_ALIASES)]);
 
 /** Options of {@link writeReport}. */
 export interface ReportOptions {
@@ -32,6 +41,13 @@ export interface ReportOptions {
   seed?: number;
   /** Actions sampled per DoubleWell policy (default 1,000). */
   samples?: number;
+  /**
+   * Record a short video of each finished MuJoCo/DMC run that has a saved policy (needs
+   * Chromium and ffmpeg: a {@link ConfigError} with the install line without them).
+   */
+  videos?: boolean;
+  /** Frames per video (default 250). */
+  videoFrames?: number;
 }
 
 const esc = (text: unknown): string =>
@@ -77,10 +93,21 @@ function expectedCells(dir: string): RunRecord[] {
   }
 }
 
+/** The videos of one env's runs, side by side. */
+function videoSection(videos: RunVideo[]): string {
+  const items = videos.map((v) =>
+    `<figure><video controls muted loop preload="metadata" src="${esc(v.href)}"></video>` +
+    `<figcaption class="note"><a href="${esc(v.href)}">${esc(v.run)}</a>: ${v.frames} frames` +
+    (v.episodeReturn === null ? "" : `, episode return ${formatReturn(v.episodeReturn)}`) +
+    `</figcaption></figure>`
+  );
+  return `<h3>Videos</h3><div class="videos">${items.join("\n")}</div>`;
+}
+
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;
 text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1em 0}
-.note{color:#555}`;
+.note{color:#555}.videos{display:flex;flex-wrap:wrap;gap:1em}video{width:320px}`;
 
 /**
  * Builds the report of the runs in `dir` and writes it: HTML, one SVG per figure, and the
@@ -103,6 +130,18 @@ export async function writeReport(
   const missing = expectedCells(dir).filter((c) => !present.has(c.run));
   if (runs.length === 0 && missing.length === 0) {
     throw new ConfigError(`DIR: '${dir}' holds no run folders (folders with ${RUN_FILES.config})`);
+  }
+  let videos: RunVideo[] = [];
+  let notRecorded: string[] = [];
+  if (options.videos) {
+    requireBrowser();
+    requireFfmpeg();
+    ({ videos, skipped: notRecorded } = await recordRunVideos(dir, runs, {
+      outDir: `${outDir}/${base}-videos`,
+      href: `${base}-videos`,
+      frames: options.videoFrames,
+      wants: (env) => VIDEO_ENVS.has(env),
+    }));
   }
   let meta: { name?: string; description?: string } = {};
   try {
@@ -183,6 +222,11 @@ export async function writeReport(
     ];
     parts.push(table(header, rows.map((r) => r.map(esc))));
     markdown.push("", `## ${env}`, "", markdownTable(header, rows));
+    const envVideos = videos.filter((v) => v.env === env);
+    if (envVideos.length > 0) {
+      parts.push(videoSection(envVideos));
+      markdown.push("", ...envVideos.map((v) => `- video of ${v.run}: [${v.href}](${v.href})`));
+    }
   }
 
   const wells = runs.filter((r) => r.env === "DoubleWell-v0");
@@ -227,6 +271,9 @@ export async function writeReport(
     if (skipped.length) parts.push(`<p class="note">Not sampled: ${esc(skipped.join(", "))}</p>`);
   }
 
+  if (notRecorded.length > 0) {
+    parts.push(`<p class="note">No video: ${esc(notRecorded.join(", "))}</p>`);
+  }
   parts.push("<h2>Speed</h2>");
   parts.push(table(
     ["run", "status", "env steps", "wall-clock (s)", "steps/s"],
@@ -285,6 +332,12 @@ const FLAGS: Record<string, FlagSpec> = {
   "--resamples": { key: "resamples", kind: "int", help: "bootstrap resamples (default 2000)" },
   "--seed": { key: "seed", kind: "int", help: "seed of the bootstrap (default 0)" },
   "--samples": { key: "samples", kind: "int", help: "actions per DoubleWell policy (1000)" },
+  "--videos": {
+    key: "videos",
+    kind: "boolean",
+    help: "a short video of each finished MuJoCo/DMC run (needs chromium and ffmpeg)",
+  },
+  "--video-frames": { key: "videoFrames", kind: "int", help: "frames per video (default 250)" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
@@ -295,9 +348,14 @@ if (import.meta.main) {
       console.log(usage("deno task report DIR [flags]", FLAGS));
       return args.values.help ? 0 : 2;
     }
-    for (const key of ["resamples", "samples"]) {
+    const counts = {
+      resamples: "--resamples",
+      samples: "--samples",
+      videoFrames: "--video-frames",
+    };
+    for (const [key, flag] of Object.entries(counts)) {
       const v = args.values[key] as number | undefined;
-      if (v !== undefined && v < 1) throw new ConfigError(`--${key}: expected an integer >= 1`);
+      if (v !== undefined && v < 1) throw new ConfigError(`${flag}: expected an integer >= 1`);
     }
     const dir = args.positional[0];
     try {

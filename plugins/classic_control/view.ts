@@ -77,34 +77,79 @@ function pendulumView(env: Pendulum, canvas: HTMLCanvasElement): EnvView {
 const CAR_MIN_X = -1.2;
 const CAR_MAX_X = 0.6;
 const GOAL_X = 0.45;
+/** Gymnasium's track height: `sin(3x) * 0.45 + 0.55`. */
+const trackHeight = (x: number) => Math.sin(3 * x) * 0.45 + 0.55;
 
 function mountainCarView(env: MountainCarContinuous, canvas: HTMLCanvasElement): EnvView {
-  // World: x in [-1.2, 0.6] mapped to [-0.9, 0.9]; height sin(3x) * 0.45 + 0.55 (Gymnasium).
-  const sx = 1.8 / (CAR_MAX_X - CAR_MIN_X);
-  const px = (x: number) => (x - CAR_MIN_X) * sx - 0.9;
-  const py = (x: number) => (Math.sin(3 * x) * 0.45 + 0.55) * sx - 0.6;
-  return new CanvasView(canvas, (ctx, _frame, unit) => {
+  // The track's x range fills 2.4 world units (a 4:3 canvas shows 2.67), heights scaled alike,
+  // so the drawing keeps the track's true slopes. The car has Gymnasium's proportions: 40x20
+  // pixels and wheels of radius 8 on a 600-pixel track of length 1.8.
+  const scale = 2.4 / (CAR_MAX_X - CAR_MIN_X);
+  const px = (x: number) => (x - CAR_MIN_X) * scale - 1.2;
+  const py = (x: number) => trackHeight(x) * scale - 0.85;
+  const carW = 0.12 * scale;
+  const carH = 0.06 * scale;
+  const wheel = 0.024 * scale;
+  return new CanvasView(canvas, (ctx, frame, unit) => {
     const { position } = env.state() as MountainCarContinuousState;
+    ctx.lineJoin = ctx.lineCap = "round";
+    // the hill, filled below the track
+    ctx.beginPath();
+    ctx.moveTo(px(CAR_MIN_X), -1);
+    for (let i = 0; i <= 120; i++) {
+      const x = CAR_MIN_X + ((CAR_MAX_X - CAR_MIN_X) * i) / 120;
+      ctx.lineTo(px(x), py(x));
+    }
+    ctx.lineTo(px(CAR_MAX_X), -1);
+    ctx.closePath();
+    ctx.fillStyle = "#dfe6d8";
+    ctx.fill();
     ctx.strokeStyle = "#333";
     ctx.lineWidth = 2 / unit;
-    ctx.beginPath();
-    for (let i = 0; i <= 100; i++) {
-      const x = CAR_MIN_X + ((CAR_MAX_X - CAR_MIN_X) * i) / 100;
-      if (i === 0) ctx.moveTo(px(x), py(x));
-      else ctx.lineTo(px(x), py(x));
-    }
     ctx.stroke();
-    ctx.strokeStyle = "#c8a000";
+    // the goal: a pole and a yellow flag
+    const [gx, gy] = [px(GOAL_X), py(GOAL_X)];
     ctx.beginPath();
-    ctx.moveTo(px(GOAL_X), py(GOAL_X));
-    ctx.lineTo(px(GOAL_X), py(GOAL_X) + 0.15);
+    ctx.moveTo(gx, gy);
+    ctx.lineTo(gx, gy + 0.2);
     ctx.stroke();
+    ctx.fillStyle = "#e5c100";
+    ctx.beginPath();
+    ctx.moveTo(gx, gy + 0.2);
+    ctx.lineTo(gx + 0.1, gy + 0.175);
+    ctx.lineTo(gx, gy + 0.15);
+    ctx.fill();
+    // the car, standing on the track along its slope
     const slope = Math.atan(Math.cos(3 * position) * 3 * 0.45);
     ctx.save();
     ctx.translate(px(position), py(position));
     ctx.rotate(slope);
     ctx.fillStyle = "#2f6db5";
-    ctx.fillRect(-0.06, 0.01, 0.12, 0.05);
+    ctx.fillRect(-carW / 2, wheel, carW, carH);
+    ctx.fillStyle = "#333";
+    for (const wx of [-carW / 3, carW / 3]) {
+      ctx.beginPath();
+      ctx.arc(wx, wheel, wheel, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    // the action: an arrow along the track, its length the force (1 = a car length)
+    const u = frame.action ? Math.max(-1, Math.min(1, frame.action[0])) : 0;
+    if (u !== 0) {
+      const y = wheel + carH + 0.05;
+      const tip = u * carW * 1.2;
+      ctx.strokeStyle = ctx.fillStyle = u > 0 ? "#2a9d4b" : "#cc4c4c";
+      ctx.lineWidth = 3 / unit;
+      ctx.beginPath();
+      ctx.moveTo(0, y);
+      ctx.lineTo(tip, y);
+      ctx.stroke();
+      const head = Math.sign(u) * 0.04;
+      ctx.beginPath();
+      ctx.moveTo(tip + head, y);
+      ctx.lineTo(tip, y + 0.025);
+      ctx.lineTo(tip, y - 0.025);
+      ctx.fill();
+    }
     ctx.restore();
   }, 1);
 }
@@ -112,7 +157,7 @@ function mountainCarView(env: MountainCarContinuous, canvas: HTMLCanvasElement):
 function doubleWellView(env: DoubleWell, canvas: HTMLCanvasElement): EnvView {
   // The landscape, scored by a probe of the same env (its own reward), once.
   const probe = new DoubleWell({ radius: env.radius, width: env.width });
-  const n = 120;
+  const n = 160;
   const image = document.createElement("canvas");
   image.width = image.height = n;
   const ictx = image.getContext("2d")!;
@@ -122,7 +167,7 @@ function doubleWellView(env: DoubleWell, canvas: HTMLCanvasElement): EnvView {
     for (let col = 0; col < n; col++) {
       a[0] = -1 + (2 * (col + 0.5)) / n;
       a[1] = 1 - (2 * (row + 0.5)) / n;
-      const r = probe.step(a).reward;
+      const r = Math.max(0, Math.min(1, probe.step(a).reward));
       const o = 4 * (row * n + col);
       pixels.data[o] = 255 - 200 * r;
       pixels.data[o + 1] = 255 - 120 * r;
@@ -136,9 +181,38 @@ function doubleWellView(env: DoubleWell, canvas: HTMLCanvasElement): EnvView {
     ctx.scale(1, -1); // the image's rows run downwards
     ctx.drawImage(image, -1, -1, 2, 2);
     ctx.restore();
+    // the action box, its axes and the two optimal actions
     ctx.strokeStyle = "#999";
     ctx.lineWidth = 1 / unit;
     ctx.strokeRect(-1, -1, 2, 2);
+    ctx.setLineDash([4 / unit, 4 / unit]);
+    ctx.beginPath();
+    ctx.moveTo(-1, 0);
+    ctx.lineTo(1, 0);
+    ctx.moveTo(0, -1);
+    ctx.lineTo(0, 1);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.strokeStyle = "#1f4e8c";
+    ctx.lineWidth = 2 / unit;
+    const arm = 8 / unit;
+    for (const [mx, my] of env.modes) {
+      ctx.beginPath();
+      ctx.moveTo(mx - arm, my);
+      ctx.lineTo(mx + arm, my);
+      ctx.moveTo(mx, my - arm);
+      ctx.lineTo(mx, my + arm);
+      ctx.stroke();
+    }
+    // axis names, drawn upright
+    ctx.save();
+    ctx.scale(1, -1);
+    ctx.fillStyle = "#555";
+    ctx.font = `${14 / unit}px sans-serif`;
+    ctx.fillText("a[0]", 1 - 34 / unit, -4 / unit);
+    ctx.fillText("a[1]", 4 / unit, -1 + 16 / unit);
+    ctx.restore();
+    // the last actions: older ones fainter, the newest red and larger
     const recent = frame.recentActions;
     recent.forEach((act, i) => {
       ctx.globalAlpha = 0.25 + (0.75 * (i + 1)) / recent.length;

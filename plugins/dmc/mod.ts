@@ -4,7 +4,9 @@
  * registered beside them as aliases of the same definitions. The engine loads on first use:
  * each env's `prepare` awaits it.
  */
-import { definePlugin, type EnvDefinition, type EnvFactory } from "../../core/mod.ts";
+// The kernel files themselves, not core/mod.ts: the viewer page bundles this module.
+import type { EnvFactory } from "../../core/env.ts";
+import { definePlugin, type EnvDefinition } from "../../core/plugin.ts";
 import { loadMujocoEngine } from "../../envs/mujoco/runtime.ts";
 import { DmcEnv, type RawLoop } from "../../envs/dmc/dmc_env.ts";
 import { createPendulumSwingup } from "../../envs/dmc/pendulum.ts";
@@ -20,9 +22,20 @@ import { createHopperHop, createHopperStand } from "../../envs/dmc/hopper.ts";
 import { createAcrobotSwingup, createAcrobotSwingupSparse } from "../../envs/dmc/acrobot.ts";
 import { createFingerSpin } from "../../envs/dmc/finger.ts";
 import { createFishSwim } from "../../envs/dmc/fish.ts";
+import { createReacherEasy, createReacherHard } from "../../envs/dmc/reacher.ts";
+import {
+  createHumanoidRun,
+  createHumanoidStand,
+  createHumanoidWalk,
+} from "../../envs/dmc/humanoid.ts";
 
 async function prepare(): Promise<void> {
   await loadMujocoEngine();
+}
+
+/** The three.js drawing, loaded only by the viewer page. */
+async function view() {
+  return (await import("./view.ts")).dmcView;
 }
 
 /** One suite task: its id, Playground alias, factory and a one-line description. */
@@ -125,6 +138,36 @@ const TASKS: readonly DmcTask[] = [
     create: createFishSwim,
     description: "swim a fish's mouth to a random target, obs 24, act 5",
   },
+  {
+    id: "dmc/reacher-easy",
+    alias: "ReacherEasy",
+    create: createReacherEasy,
+    description: "bring a two-link arm's finger into a 5 cm target, obs 6, act 2",
+  },
+  {
+    id: "dmc/reacher-hard",
+    alias: "ReacherHard",
+    create: createReacherHard,
+    description: "bring a two-link arm's finger into a 1.5 cm target, obs 6, act 2",
+  },
+  {
+    id: "dmc/humanoid-stand",
+    alias: "HumanoidStand",
+    create: createHumanoidStand,
+    description: "3-D humanoid standing still with its head above 1.4 m, obs 67, act 21",
+  },
+  {
+    id: "dmc/humanoid-walk",
+    alias: "HumanoidWalk",
+    create: createHumanoidWalk,
+    description: "3-D humanoid walking at 1 m/s, obs 67, act 21",
+  },
+  {
+    id: "dmc/humanoid-run",
+    alias: "HumanoidRun",
+    create: createHumanoidRun,
+    description: "3-D humanoid running at 10 m/s, obs 67, act 21",
+  },
 ];
 
 /** The task ids this plugin registers, in the order the benchmarks list them. */
@@ -141,6 +184,7 @@ for (const task of TASKS) {
     description: `DeepMind Control ${task.id.slice(4)} (MuJoCo): ${task.description}`,
     create: task.create,
     prepare,
+    view,
   };
   envs[task.id] = definition;
   envs[task.alias] = { ...definition, description: `alias of ${task.id}` };

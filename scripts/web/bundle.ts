@@ -8,7 +8,11 @@ import * as esbuild from "esbuild";
 const ROOT = new URL("../../", import.meta.url);
 
 /** The built-in plugins that register envs (the algorithm plugins stay out of the page). */
-const ENV_PLUGINS = ["plugins/classic_control/mod.ts", "plugins/mujoco/mod.ts"];
+const ENV_PLUGINS = [
+  "plugins/classic_control/mod.ts",
+  "plugins/mujoco/mod.ts",
+  "plugins/dmc/mod.ts",
+];
 
 /** Absolute path of a file of this project. */
 export function projectPath(relative: string): string {

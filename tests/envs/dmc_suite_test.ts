@@ -15,6 +15,14 @@ for (const id of DMC_ENV_IDS) await registry.prepareEnv(id);
 const make = (id: string, params: Record<string, unknown> = {}) =>
   registry.env(id).create(params) as DmcEnv;
 
+const HUMANOID_LAYOUT: [string, number][] = [
+  ["joint_angles", 21],
+  ["head_height", 1],
+  ["extremities", 12],
+  ["torso_vertical", 3],
+  ["com_velocity", 3],
+  ["velocity", 27],
+];
 /** dm_control's observation dictionaries: keys and sizes, in order. */
 const LAYOUTS: Record<string, [string, number][]> = {
   "dmc/pendulum-swingup": [["orientation", 2], ["velocity", 1]],
@@ -32,6 +40,11 @@ const LAYOUTS: Record<string, [string, number][]> = {
   "dmc/acrobot-swingup-sparse": [["orientations", 4], ["velocity", 2]],
   "dmc/finger-spin": [["position", 4], ["velocity", 3], ["touch", 2]],
   "dmc/fish-swim": [["joint_angles", 7], ["upright", 1], ["target", 3], ["velocity", 13]],
+  "dmc/reacher-easy": [["position", 2], ["to_target", 2], ["velocity", 2]],
+  "dmc/reacher-hard": [["position", 2], ["to_target", 2], ["velocity", 2]],
+  ...Object.fromEntries(
+    ["stand", "walk", "run"].map((t) => [`dmc/humanoid-${t}`, HUMANOID_LAYOUT]),
+  ),
 };
 /** Action sizes and physics steps per control step (control timestep / model timestep). */
 const ACTIONS: Record<string, [number, number]> = {
@@ -43,6 +56,8 @@ const ACTIONS: Record<string, [number, number]> = {
   acrobot: [1, 1],
   finger: [2, 2],
   fish: [5, 10],
+  reacher: [2, 1],
+  humanoid: [21, 5],
 };
 
 Deno.test("dmc: ids, aliases, layouts, action boxes and sub-steps", () => {
@@ -108,7 +123,7 @@ Deno.test("dmc: state()/load() resumes exactly, also in a fresh env", () => {
 });
 
 Deno.test("dmc: 1000-step episodes, truncated and never terminated", () => {
-  for (const id of ["dmc/cheetah-run", "dmc/walker-walk", "dmc/fish-swim"]) {
+  for (const id of ["dmc/cheetah-run", "dmc/walker-walk", "dmc/fish-swim", "dmc/reacher-easy"]) {
     const env = make(id);
     try {
       env.reset(1);

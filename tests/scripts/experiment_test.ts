@@ -119,6 +119,7 @@ Deno.test("experiment: the shipped specs validate against the registry", async (
     k_ablation: 3 * 5 * 4,
     diffusion_vs_vanilla: 6 * 5 * 4,
     multimodality: 2 * 3,
+    dmc_ppo: 2 * 2 * 2,
   };
   for (const [name, count] of Object.entries(expected)) {
     const { spec, registry: reg } = await loadSpec(`${ROOT}scripts/experiments/${name}.json`);

@@ -7,95 +7,24 @@
  * the video part without ffmpeg/ffprobe).
  */
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
-import { Rng } from "../../core/mod.ts";
 import { OnnxActor } from "../../core/tensor/mod.ts";
-import { builtinRegistry } from "../../plugins/builtin.ts";
-import { findBrowser, findFfmpeg, findFfprobe, launchBrowser } from "../../scripts/web/browser.ts";
-import { startViewerServer } from "../../scripts/web/server.ts";
-import type { ViewerApi } from "../../scripts/web/viewer.ts";
-import { decodePng, denoScript, greyVariance, meanAbsDiff, tinyRun } from "./view_fixture.ts";
+import { findBrowser, findFfmpeg, findFfprobe } from "../../scripts/web/browser.ts";
+import {
+  api,
+  assertSameTrajectory,
+  decodePng,
+  denoScript,
+  greyVariance,
+  meanAbsDiff,
+  tinyRun,
+  withPage,
+} from "./view_fixture.ts";
 
 const browserPath = findBrowser();
 const ffmpeg = findFfmpeg();
 const ffprobe = findFfprobe();
 if (!browserPath) {
   console.log("view_browser_test: skipped, Chromium not found (apt-get install -y chromium)");
-}
-
-/** Opens the viewer of `run` in a headless page and runs `body` with it. */
-async function withPage(
-  run: string,
-  body: (page: Page) => Promise<void>,
-  size = { width: 320, height: 240 },
-): Promise<void> {
-  const server = await startViewerServer(run);
-  const headless = await launchBrowser();
-  try {
-    const page = await headless.browser.newPage();
-    await page.setViewport(size);
-    await page.goto(`${server.url}?width=${size.width}&height=${size.height}`);
-    const error = await page.evaluate(async () => {
-      // deno-lint-ignore no-explicit-any
-      const w = globalThis as any;
-      try {
-        await w.dmerlReady;
-        return null;
-      } catch {
-        return String(w.dmerlError);
-      }
-    });
-    assert.equal(error, null);
-    await body(page);
-  } finally {
-    await headless.close();
-    await server.shutdown();
-  }
-}
-
-/** Calls `window.dmerl[name](...args)` in the page. */
-function api<K extends keyof ViewerApi>(
-  page: Page,
-  name: K,
-  ...args: unknown[]
-): Promise<unknown> {
-  return page.evaluate(
-    // deno-lint-ignore no-explicit-any
-    (n, a) => (globalThis as any).dmerl[n](...a),
-    name as string,
-    args,
-  );
-}
-
-/** 200 steps of the env in Deno and in the page, from the same seed and actions. */
-async function assertSameTrajectory(page: Page, envId: string): Promise<number[][]> {
-  const registry = builtinRegistry();
-  await registry.prepareEnv(envId);
-  const env = registry.env(envId).create({});
-  const rng = new Rng(11);
-  const actDim = env.actionSpace.low.length;
-  const actions = Array.from({ length: 200 }, () =>
-    Array.from({ length: actDim }, (_, i) => {
-      const [lo, hi] = [env.actionSpace.low[i], env.actionSpace.high[i]];
-      return lo + (hi - lo) * rng.uniform();
-    }));
-  const expected = [Array.from(env.reset(3))];
-  for (const a of actions) {
-    const out = env.step(Float32Array.from(a));
-    expected.push(Array.from(out.obs));
-    // Keep stepping past a termination: the dynamics are still defined and still compared.
-  }
-  env.close?.();
-  const got = await api(page, "trajectory", 3, actions) as number[][];
-  assert.equal(got.length, 201);
-  let worst = 0;
-  for (let t = 0; t < expected.length; t++) {
-    for (let i = 0; i < expected[t].length; i++) {
-      worst = Math.max(worst, Math.abs(got[t][i] - expected[t][i]));
-    }
-  }
-  assert.ok(worst <= 1e-6, `${envId}: in-page observations differ by ${worst}`);
-  return expected;
 }
 
 Deno.test({

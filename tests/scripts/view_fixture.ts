@@ -1,9 +1,17 @@
 /**
  * Shared by the viewer tests: tiny trained runs made with `deno task train` and `export`, a
- * command runner, and a PNG decoder for screenshots.
+ * command runner, a PNG decoder for screenshots, and the viewer page in headless Chromium
+ * (open it, call its API, compare its env with Deno's).
  */
 import { Buffer } from "node:buffer";
 import { inflateSync } from "node:zlib";
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { launchBrowser } from "../../scripts/web/browser.ts";
+import { startViewerServer } from "../../scripts/web/server.ts";
+import type { ViewerApi } from "../../scripts/web/viewer.ts";
+import { Rng } from "../../core/mod.ts";
+import { builtinRegistry } from "../../plugins/builtin.ts";
 
 /** The project root (a path ending in `/`). */
 export const ROOT: string = new URL("../../", import.meta.url).pathname;
@@ -134,4 +142,79 @@ export function meanAbsDiff(a: Image, b: Image): number {
   let total = 0;
   for (let i = 0; i < a.pixels.length; i++) total += Math.abs(a.pixels[i] - b.pixels[i]);
   return total / a.pixels.length;
+}
+
+/** Opens the viewer of `run` in a headless page and runs `body` with it. */
+export async function withPage(
+  run: string,
+  body: (page: Page) => Promise<void>,
+  size = { width: 320, height: 240 },
+): Promise<void> {
+  const server = await startViewerServer(run);
+  const headless = await launchBrowser();
+  try {
+    const page = await headless.browser.newPage();
+    await page.setViewport(size);
+    await page.goto(`${server.url}?width=${size.width}&height=${size.height}`);
+    const error = await page.evaluate(async () => {
+      // deno-lint-ignore no-explicit-any
+      const w = globalThis as any;
+      try {
+        await w.dmerlReady;
+        return null;
+      } catch {
+        return String(w.dmerlError);
+      }
+    });
+    assert.equal(error, null);
+    await body(page);
+  } finally {
+    await headless.close();
+    await server.shutdown();
+  }
+}
+
+/** Calls `window.dmerl[name](...args)` in the page. */
+export function api<K extends keyof ViewerApi>(
+  page: Page,
+  name: K,
+  ...args: unknown[]
+): Promise<unknown> {
+  return page.evaluate(
+    // deno-lint-ignore no-explicit-any
+    (n, a) => (globalThis as any).dmerl[n](...a),
+    name as string,
+    args,
+  );
+}
+
+/** 200 steps of the env in Deno and in the page, from the same seed and actions. */
+export async function assertSameTrajectory(page: Page, envId: string): Promise<number[][]> {
+  const registry = builtinRegistry();
+  await registry.prepareEnv(envId);
+  const env = registry.env(envId).create({});
+  const rng = new Rng(11);
+  const actDim = env.actionSpace.low.length;
+  const actions = Array.from({ length: 200 }, () =>
+    Array.from({ length: actDim }, (_, i) => {
+      const [lo, hi] = [env.actionSpace.low[i], env.actionSpace.high[i]];
+      return lo + (hi - lo) * rng.uniform();
+    }));
+  const expected = [Array.from(env.reset(3))];
+  for (const a of actions) {
+    const out = env.step(Float32Array.from(a));
+    expected.push(Array.from(out.obs));
+    // Keep stepping past a termination: the dynamics are still defined and still compared.
+  }
+  env.close?.();
+  const got = await api(page, "trajectory", 3, actions) as number[][];
+  assert.equal(got.length, 201);
+  let worst = 0;
+  for (let t = 0; t < expected.length; t++) {
+    for (let i = 0; i < expected[t].length; i++) {
+      worst = Math.max(worst, Math.abs(got[t][i] - expected[t][i]));
+    }
+  }
+  assert.ok(worst <= 1e-6, `${envId}: in-page observations differ by ${worst}`);
+  return expected;
 }
