@@ -16,5 +16,6 @@ export * from "./gaussian_off_policy.ts";
 export * from "./diffusion_policy.ts";
 export * from "./da_mdp.ts";
 export * from "./augmented_critic.ts";
+export * from "./log_variance.ts";
 export * from "./ppo_objective.ts";
 export * from "./ppo_parts.ts";
