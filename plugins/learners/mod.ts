@@ -17,5 +17,8 @@ export * from "./diffusion_policy.ts";
 export * from "./da_mdp.ts";
 export * from "./augmented_critic.ts";
 export * from "./log_variance.ts";
+export * from "./hl_gauss.ts";
+export * from "./categorical_critic.ts";
+export * from "./reppo_parts.ts";
 export * from "./ppo_objective.ts";
 export * from "./ppo_parts.ts";

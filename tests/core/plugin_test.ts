@@ -217,6 +217,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "wpo",
     "diffwpo",
     "td3",
+    "reppo",
   ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
@@ -232,6 +233,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "wpo",
     "diffwpo",
     "td3",
+    "reppo",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {
