@@ -20,5 +20,6 @@ export * from "./log_variance.ts";
 export * from "./hl_gauss.ts";
 export * from "./categorical_critic.ts";
 export * from "./reppo_parts.ts";
+export * from "./gaussian_kl.ts";
 export * from "./ppo_objective.ts";
 export * from "./ppo_parts.ts";

@@ -4,7 +4,7 @@ import { type GaussianPolicy, REPPO_SCHEMA } from "../learners/mod.ts";
 import { Reppo } from "./reppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
 
-export { gaussianKl, Reppo } from "./reppo.ts";
+export { Reppo } from "./reppo.ts";
 export { REPPO_SCHEMA, type ReppoParams } from "../learners/mod.ts";
 
 /** REPPO's actor: the code's SiLU network with observation normalisation, at CPU width. */

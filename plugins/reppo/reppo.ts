@@ -39,6 +39,7 @@ import {
 import { tf } from "../../core/tensor/mod.ts";
 import {
   gatherRows,
+  gaussianKl,
   type GaussianPolicy,
   type ReppoParams,
   ReppoParts,
@@ -47,22 +48,6 @@ import {
   softLambdaReturns,
   trustRegionLoss,
 } from "../learners/mod.ts";
-
-/** `KL(N(m0, e^{2 s0}) || N(m1, e^{2 s1}))` summed over dims, per row: `[batch]`. */
-export function gaussianKl(
-  mean0: tf.Tensor2D,
-  logStd0: tf.Tensor2D,
-  mean1: tf.Tensor2D,
-  logStd1: tf.Tensor2D,
-): tf.Tensor1D {
-  const var0 = tf.exp(tf.mul(2, logStd0));
-  const var1 = tf.exp(tf.mul(2, logStd1));
-  const perDim = tf.add(
-    tf.sub(logStd1, logStd0),
-    tf.sub(tf.div(tf.add(var0, tf.square(tf.sub(mean0, mean1))), tf.mul(2, var1)), 0.5),
-  );
-  return tf.sum(perDim, 1) as tf.Tensor1D;
-}
 
 /** One minibatch of the update, as tensors. */
 interface ReppoMinibatch {

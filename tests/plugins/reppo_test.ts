@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { defaultsOf, Rng, tf, useBackend, VecEnv } from "../../mod.ts";
 import { createPendulum } from "../../envs/pendulum.ts";
-import { GAUSSIAN_SCHEMA, GaussianPolicy } from "../../plugins/learners/mod.ts";
-import { gaussianKl, Reppo, REPPO_SCHEMA, type ReppoParams } from "../../plugins/reppo/mod.ts";
+import { GAUSSIAN_SCHEMA, gaussianKl, GaussianPolicy } from "../../plugins/learners/mod.ts";
+import { Reppo, REPPO_SCHEMA, type ReppoParams } from "../../plugins/reppo/mod.ts";
 import {
   assertGradientMatchesFiniteDifferences,
   assertResumeReproducesRun,
