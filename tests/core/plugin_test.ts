@@ -218,6 +218,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "diffwpo",
     "td3",
     "reppo",
+    "diffreppo",
   ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
@@ -234,6 +235,7 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "diffwpo",
     "td3",
     "reppo",
+    "diffreppo",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {
