@@ -155,6 +155,33 @@ const BENCHMARKS: Record<string, Benchmark> = {
     evalEvery: 20_000,
     bar: { kind: "mean", threshold: -300 },
   },
+  "reppo-pendulum": {
+    description: "REPPO (Pendulum preset) on Pendulum-v1, 40k steps (bar: mean final eval >= -400)",
+    algo: "reppo",
+    env: "Pendulum-v1",
+    steps: 40_000,
+    evalEvery: 4_096,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "diffreppo-pendulum": {
+    description:
+      "DiffREPPO (K=4, Pendulum preset) on Pendulum-v1, 40k steps (bar: mean final eval >= -400)",
+    algo: "diffreppo",
+    env: "Pendulum-v1",
+    steps: 40_000,
+    evalEvery: 4_096,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "diffsac-lv-pendulum": {
+    description:
+      "DiffSAC (K=8, chain) with the log-variance actor loss (M = 8) on Pendulum-v1, 15k steps",
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 15_000,
+    evalEvery: 1_500,
+    bar: null,
+    config: { algoParams: { actorLoss: "log-variance", lvSamples: 8 } },
+  },
 };
 
 /**
