@@ -193,7 +193,9 @@ export class DiffReppo implements Algorithm {
         );
       });
       const result = daMdp.step(next);
-      const reward = result.envStep ? result.reward.slice() : new Float32Array(n);
+      const reward = result.envStep
+        ? result.reward.map((r) => r * params.rewardScale)
+        : new Float32Array(n);
       if (result.envStep) parts.returnNormalizer?.normalize(reward, result.terminated);
       // the next augmented state: (s, a^{k-1}, k-1), or (s'_final, a'^K, K) after the env step
       const nextObs = result.envStep ? policy.obsNormalizer.apply(result.finalObs!) : obs;

@@ -3,6 +3,7 @@ import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
 import type { DiffusionPolicy } from "../learners/mod.ts";
 import { DiffReppo, DIFFREPPO_POLICY_DEFAULTS, DIFFREPPO_SCHEMA } from "./diffreppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import hopper from "./presets/Hopper-v4.json" with { type: "json" };
 
 export {
   DiffReppo,
@@ -20,7 +21,9 @@ export const diffreppoAlgorithm = defineAlgorithm<typeof DIFFREPPO_SCHEMA, Diffu
   policyKinds: ["diffusion"],
   policyParams: DIFFREPPO_POLICY_DEFAULTS,
   defaultNumEnvs: 8,
-  presets: { "Pendulum-v1": pendulum },
+  // Hopper-v4: the code's Brax setting (rewards x 0.1, no return normalisation, bins on
+  // [0, 150]) at CPU batch sizes; not measured here
+  presets: { "Pendulum-v1": pendulum, "Hopper-v4": hopper },
   create: (context) => new DiffReppo(context),
 });
 

@@ -24,6 +24,13 @@ export const REPPO_SCHEMA = {
   maxGradNorm: { type: "number", min: 0, exclusiveMin: true, default: 0.5 },
   gamma: { type: "number", min: 0, max: 1, default: 0.99 },
   lambda: { type: "number", min: 0, max: 1, default: 0.95, doc: "TD(lambda) mixing" },
+  rewardScale: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 1,
+    doc: "env rewards are multiplied by this first (the code's reward_scaling)",
+  },
   normalizeReward: {
     type: "boolean",
     default: true,

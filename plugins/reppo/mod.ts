@@ -3,6 +3,7 @@ import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
 import { type GaussianPolicy, REPPO_SCHEMA } from "../learners/mod.ts";
 import { Reppo } from "./reppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import hopper from "./presets/Hopper-v4.json" with { type: "json" };
 
 export { Reppo } from "./reppo.ts";
 export { REPPO_SCHEMA, type ReppoParams } from "../learners/mod.ts";
@@ -23,7 +24,9 @@ export const reppoAlgorithm = defineAlgorithm<typeof REPPO_SCHEMA, GaussianPolic
   policyKinds: ["gaussian"],
   policyParams: REPPO_POLICY_DEFAULTS,
   defaultNumEnvs: 8,
-  presets: { "Pendulum-v1": pendulum },
+  // Hopper-v4: the code's Brax setting (rewards x 0.1, no return normalisation, bins on
+  // [0, 150]) at CPU batch sizes; not measured here
+  presets: { "Pendulum-v1": pendulum, "Hopper-v4": hopper },
   create: (context) => new Reppo(context),
 });
 

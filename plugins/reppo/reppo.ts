@@ -136,7 +136,7 @@ export class Reppo implements Algorithm {
         return [s.y, d.mean, d.logStd].map((x) => x.dataSync() as Float32Array);
       });
       const step = env.step(squashToBox(y, env.actionSpace));
-      const reward = step.reward.slice();
+      const reward = step.reward.map((r) => r * params.rewardScale);
       parts.returnNormalizer?.normalize(reward, step.terminated);
       // a' at the true next state: its log density, Q and the critic's features there
       const next = policy.obsNormalizer.apply(step.finalObs);
