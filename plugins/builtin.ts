@@ -11,6 +11,8 @@ import diffppo from "./diffppo/mod.ts";
 import wpo from "./wpo/mod.ts";
 import diffwpo from "./diffwpo/mod.ts";
 import td3 from "./td3/mod.ts";
+import reppo from "./reppo/mod.ts";
+import diffreppo from "./diffreppo/mod.ts";
 import mujoco from "./mujoco/mod.ts";
 import dmc from "./dmc/mod.ts";
 
@@ -29,6 +31,8 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   wpo,
   diffwpo,
   td3,
+  reppo,
+  diffreppo,
 ];
 
 /** A registry holding the built-in plugins. */

@@ -155,6 +155,44 @@ const BENCHMARKS: Record<string, Benchmark> = {
     evalEvery: 20_000,
     bar: { kind: "mean", threshold: -300 },
   },
+  "reppo-pendulum": {
+    description: "REPPO (Pendulum preset) on Pendulum-v1, 40k steps (bar: mean final eval >= -400)",
+    algo: "reppo",
+    env: "Pendulum-v1",
+    steps: 40_000,
+    evalEvery: 4_096,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "diffreppo-pendulum": {
+    description:
+      "DiffREPPO (K=4, Pendulum preset) on Pendulum-v1, 40k steps (bar: mean final eval >= -400)",
+    algo: "diffreppo",
+    env: "Pendulum-v1",
+    steps: 40_000,
+    evalEvery: 4_096,
+    bar: { kind: "mean", threshold: -400 },
+  },
+  "diffsac-lv-pendulum": {
+    description: "DiffSAC (K=8, chain) with the log-variance actor loss (M = 8) on Pendulum-v1, " +
+      "20k steps, as diffsac-chain-pendulum",
+    algo: "diffsac",
+    env: "Pendulum-v1",
+    steps: 20_000,
+    evalEvery: 2_000,
+    bar: null,
+    config: { algoParams: { actorLoss: "log-variance", lvSamples: 8 } },
+  },
+  "multimodal-diffsac-lv": {
+    description: "DiffSAC with the log-variance actor loss (M = 8) on DoubleWell-v0, 15k steps: " +
+      "share of 1,000 sampled actions near each mode",
+    algo: "diffsac",
+    env: "DoubleWell-v0",
+    steps: 15_000,
+    evalEvery: 1_000,
+    bar: null,
+    analyse: modeShares,
+    config: { algoParams: { actorLoss: "log-variance", lvSamples: 8 } },
+  },
 };
 
 /**

@@ -6,6 +6,7 @@
 export * from "./tf.ts";
 export * from "./normalizer.ts";
 export * from "./nn.ts";
+export * from "./layer_norm.ts";
 export * from "./blas.ts";
 export * from "./backend.ts";
 export * from "./onnx.ts";

@@ -19,6 +19,12 @@
  * SAC's tanh correction. The latent's entropy grows without bound as tanh saturates, so on
  * tasks whose reward scale is small against it the latent-entropy objective spreads the
  * latents into saturation; the action's entropy is bounded by the Box.
+ *
+ * `actorLoss: "log-variance"` (chain surrogate) replaces the reparameterised actor loss by the
+ * log-variance loss of diffusion samplers (`../learners/log_variance.ts`): `lvSamples` chains
+ * per replayed state, drawn without gradient, and the variance over them of
+ * `log p0(a^K) + sum_k l_k - Q(s, squash(a^0)) / alpha` (with `squashEntropy`, minus the tanh
+ * log-determinant). No gradient goes through Q's action input.
  */
 import {
   type AlgorithmContext,
@@ -37,12 +43,15 @@ import {
   augmentedDiscount,
   chainReplayLayout,
   collectChainStep,
+  detachedChains,
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
   latentAt,
+  logVarianceLoss,
   meanOf,
   minimizeKeeping,
   OffPolicyAlgorithm,
+  repeatRows,
   SAC_SCHEMA,
   sacSchedule,
   softTemperature,
@@ -59,6 +68,20 @@ export const DIFFSAC_SCHEMA = {
     default: false,
     doc: "chain surrogate: entropy of the env action tanh(a^0), not of the latent a^0 " +
       "(adds SAC's tanh correction to the path estimate)",
+  },
+  actorLoss: {
+    type: "string",
+    values: ["reparameterised", "log-variance"],
+    default: "reparameterised",
+    doc: "chain surrogate's actor objective: the reparameterised soft-Q loss, or the " +
+      "log-variance loss over lvSamples chains per state",
+  },
+  lvSamples: {
+    type: "number",
+    integer: true,
+    min: 2,
+    default: 8,
+    doc: "M: chains per state of the log-variance loss",
   },
   ...AUGMENTED_CRITIC_SCHEMA,
   augmentedGamma: {
@@ -94,6 +117,17 @@ export class DiffSac extends OffPolicyAlgorithm<DiffusionPolicy, DiffSacParams> 
       throw new ConfigError(
         "algoParams.squashEntropy: only the 'chain' surrogate supports it (surrogate is " +
           `'${params.surrogate}')`,
+      );
+    }
+    if (params.actorLoss === "log-variance" && params.surrogate !== "chain") {
+      throw new ConfigError(
+        "algoParams.actorLoss: 'log-variance' needs the 'chain' surrogate (surrogate is " +
+          `'${params.surrogate}')`,
+      );
+    }
+    if (params.actorLoss === "log-variance" && params.alpha <= 0) {
+      throw new ConfigError(
+        "algoParams.alpha: the log-variance loss divides Q by alpha; allowed: alpha > 0",
       );
     }
     const K = policy.steps;
@@ -155,6 +189,28 @@ export class DiffSac extends OffPolicyAlgorithm<DiffusionPolicy, DiffSacParams> 
       loss: tf.mean(tf.sub(tf.mul(alpha, logRatio), q)) as tf.Scalar,
       pathLogRatio: logRatio,
     };
+  }
+
+  /**
+   * The log-variance actor loss on `lvSamples` fresh chains per state of `obs` (normalised),
+   * drawn from the current policy without gradient; `noise` is `[B * M, K + 1, actDim]`.
+   * `pathLogRatio` is the chains' log ratio as in {@link DiffSac.chainLogRatio}.
+   */
+  logVarianceActorLoss(
+    obs: tf.Tensor2D,
+    noise: tf.Tensor3D,
+    alpha: number,
+  ): { loss: tf.Scalar; pathLogRatio: tf.Tensor1D } {
+    const M = this.params.lvSamples;
+    const obsM = repeatRows(obs, M);
+    const latents = detachedChains(this.policy, obsM, noise);
+    const y = tf.clipByValue(tf.tanh(latents[this.K]), -0.999, 0.999) as tf.Tensor2D;
+    const q = this.critics.minOf(obsM, y, { weightGrads: false });
+    // -Q / alpha, and the tanh change of variables when the target lives on the env action
+    const zero = tf.zeros([obsM.shape[0]]) as tf.Tensor1D;
+    const offset = tf.add(tf.div(q, -alpha), this.chainLogRatio(zero, y)) as tf.Tensor1D;
+    const lv = logVarianceLoss(this.policy, { obs: obsM, latents, offset }, M);
+    return { loss: lv.loss, pathLogRatio: this.chainLogRatio(lv.logRatioSum, y) };
   }
 
   /**
@@ -229,9 +285,14 @@ export class DiffSac extends OffPolicyAlgorithm<DiffusionPolicy, DiffSacParams> 
       ) as tf.Tensor1D;
     });
     metrics.q_loss = critics.fitOf(obs, y, target);
+    const M = params.actorLoss === "log-variance" ? params.lvSamples : 1;
     return {
-      actorObjective: () =>
-        this.chainActorLoss(obs, normalTensor(this.rng, [B, K + 1, actDim]) as tf.Tensor3D, alpha),
+      actorObjective: () => {
+        const noise = normalTensor(this.rng, [B * M, K + 1, actDim]) as tf.Tensor3D;
+        return M === 1
+          ? this.chainActorLoss(obs, noise, alpha)
+          : this.logVarianceActorLoss(obs, noise, alpha);
+      },
       dispose: () => tf.dispose([obs, y, nextNoise, target]),
     };
   }

@@ -47,6 +47,8 @@ import {
   collectChainStep,
   DiffusionAugmentedEnv,
   type DiffusionPolicy,
+  type Kernel,
+  kernelKl,
   LagrangeMultiplier,
   meanOf,
   minimizeKeeping,
@@ -80,11 +82,7 @@ export type DiffWpoParams = ValuesOf<typeof DIFFWPO_SCHEMA>;
 /** What DiffWPO sets on its default (diffusion) policy: WPO keeps the friction fixed. */
 export const DIFFWPO_POLICY_DEFAULTS = { learnFriction: false };
 
-/** Mean and eta of a denoising kernel on a batch: `[batch, actDim]` each. */
-export interface Kernel {
-  mean: tf.Tensor2D;
-  eta: tf.Tensor2D;
-}
+export { type Kernel, kernelKl } from "../learners/mod.ts";
 
 /** Constants of one actor step. */
 export interface DiffWpoSample {
@@ -111,19 +109,6 @@ export function logRatioActionGrad(
   const dLogQ = tf.neg(tf.div(tf.sub(prev, kernel.mean), twoEta));
   const dLogPi = tf.div(tf.mul(c, tf.sub(ak, tf.mul(c, prev))), twoEta);
   return tf.sub(dLogQ, dLogPi) as tf.Tensor2D;
-}
-
-/** `KL(N(old.mean, 2 old.eta) || N(mean, 2 eta))` per sample, summed over dims. */
-export function kernelKl(old: Kernel, kernel: Kernel): tf.Tensor1D {
-  const ratio = tf.div(old.eta, kernel.eta);
-  const perDim = tf.mul(
-    0.5,
-    tf.add(
-      tf.sub(tf.sub(ratio, tf.log(ratio)), 1),
-      tf.div(tf.square(tf.sub(old.mean, kernel.mean)), tf.mul(2, kernel.eta)),
-    ),
-  );
-  return tf.sum(perDim, 1) as tf.Tensor1D;
 }
 
 /** What DiffWPO's critic step leaves for its actor phase: the batch and its augmented states. */

@@ -217,6 +217,8 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "wpo",
     "diffwpo",
     "td3",
+    "reppo",
+    "diffreppo",
   ]);
   assert.deepEqual(reg.plugins.map((p) => p.name), [
     "classic-control",
@@ -232,6 +234,8 @@ Deno.test("builtinRegistry lists the built-in envs, policies and algorithms", as
     "wpo",
     "diffwpo",
     "td3",
+    "reppo",
+    "diffreppo",
   ]);
   // Every built-in env can be created with no params and has a description.
   for (const id of names.envs) {

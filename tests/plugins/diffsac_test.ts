@@ -175,3 +175,31 @@ Deno.test("diffsac: before learning starts the env action is uniform in the Box 
   algo.dispose();
   policy.dispose();
 });
+
+Deno.test("diffsac log-variance actor loss: continues exactly through a snapshot, reports its terms, refuses the augmented surrogate", () => {
+  for (const squashEntropy of [false, true]) {
+    assertSnapshotContinues(
+      (seed) => build(seed, { actorLoss: "log-variance", lvSamples: 3, squashEntropy }),
+      { seeds: [5, 77], warmup: 40, steps: 6, label: `lv squash=${squashEntropy}` },
+    );
+  }
+  const { algo, policy } = build(8, { actorLoss: "log-variance", lvSamples: 4 });
+  let metrics: Record<string, number> = {};
+  for (let i = 0; i < 40; i++) metrics = { ...metrics, ...algo.iterate().metrics };
+  // a variance: non-negative; the entropy estimate is finite
+  assert.ok(
+    metrics.actor_loss >= 0 && Number.isFinite(metrics.actor_loss),
+    `${metrics.actor_loss}`,
+  );
+  assert.ok(Number.isFinite(metrics.entropy) && Number.isFinite(metrics.q_loss));
+  algo.dispose();
+  policy.dispose();
+  assert.throws(
+    () => build(0, { actorLoss: "log-variance", surrogate: "augmented" }),
+    /algoParams.actorLoss: 'log-variance' needs the 'chain' surrogate/,
+  );
+  assert.throws(
+    () => build(0, { actorLoss: "log-variance", autotune: false, alpha: 0 }),
+    /algoParams.alpha: .*alpha > 0/,
+  );
+});
