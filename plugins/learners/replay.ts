@@ -77,9 +77,13 @@ export class ReplayBuffer {
       if (!src || src.length !== state.size * width) {
         throw new Error(`replay state: field '${name}' is missing or has the wrong size`);
       }
-      this.data[name].set(src);
+      // a full buffer loaded into a larger one (a run given more steps sizes its buffer by
+      // them): oldest first, so the next transitions append instead of overwriting
+      const start = state.size < this.capacity ? state.next * width : 0;
+      this.data[name].set(src.subarray(start));
+      this.data[name].set(src.subarray(0, start), src.length - start);
     }
-    this.next = state.next;
+    this.next = state.size < this.capacity ? state.size : state.next;
     this.size = state.size;
   }
 }

@@ -143,3 +143,24 @@ Deno.test("ReplayBuffer: load rejects oversize or malformed state", () => {
   const short = { ...saved, data: { ...saved.data, action: saved.data.action.slice(1) } };
   assert.throws(() => new ReplayBuffer(6, LAYOUT).load(short), /field 'action'/);
 });
+
+Deno.test("ReplayBuffer: a full buffer loaded into a larger one appends, oldest first", () => {
+  // exactly full: continuing in the larger buffer equals having had it from the start
+  const small = new ReplayBuffer(5, LAYOUT);
+  const big = new ReplayBuffer(9, LAYOUT);
+  for (let k = 1; k <= 5; k++) {
+    small.add(transition(k));
+    big.add(transition(k));
+  }
+  const grown = new ReplayBuffer(9, LAYOUT);
+  grown.load(roundTrip(small));
+  for (const buf of [grown, big]) buf.add(transition(6));
+  assert.deepEqual(grown.state(), big.state());
+  // wrapped: the kept transitions come oldest first and the next one follows them
+  const wrapped = new ReplayBuffer(5, LAYOUT);
+  for (let k = 1; k <= 7; k++) wrapped.add(transition(k));
+  const larger = new ReplayBuffer(9, LAYOUT);
+  larger.load(roundTrip(wrapped));
+  larger.add(transition(8));
+  assert.deepEqual(Array.from(larger.state().data.reward), [30, 40, 50, 60, 70, 80]);
+});
