@@ -5,6 +5,7 @@
  */
 import type { AlgorithmDefinition, PolicyDefinition, Registry } from "./plugin.ts";
 import { ConfigError, type Schema, validate, type ValuesOf } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
 
 /**
  * Tensor backends a run may ask for. `wasm-blas` is the wasm backend with its matrix multiply
@@ -59,7 +60,10 @@ export interface RunConfig extends ValuesOf<typeof RUN_SCHEMA> {
 export function checkRawConfig(raw: RawConfig, source: string): void {
   for (const key of Object.keys(raw)) {
     if (!CONFIG_KEYS.includes(key)) {
-      throw new ConfigError(`${source}: unknown key '${key}'; allowed: ${CONFIG_KEYS.join(", ")}`);
+      throw new ConfigError(
+        `${source}: unknown key '${key}'${didYouMean(key, CONFIG_KEYS)}; ` +
+          `allowed: ${CONFIG_KEYS.join(", ")}`,
+      );
     }
   }
   if (raw.plugins !== undefined) {

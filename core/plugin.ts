@@ -6,6 +6,7 @@ import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
 import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** Scalars an iteration reports (losses, temperatures, ...). */
 export type Metrics = Record<string, number>;
@@ -320,9 +321,8 @@ function lookup<T>(table: Map<string, { def: T }>, name: string, field: string):
   const entry = table.get(name);
   if (!entry) {
     throw new ConfigError(
-      `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'; registered: ${
-        [...table.keys()].join(", ")
-      }`,
+      `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'` +
+        `${didYouMean(name, [...table.keys()])}; registered: ${[...table.keys()].join(", ")}`,
     );
   }
   return entry.def;

@@ -3,6 +3,7 @@
  * fields once, with defaults and allowed ranges, and gets validation with errors that name the
  * field and what is allowed.
  */
+import { didYouMean } from "./suggest.ts";
 
 /** A numeric field. */
 export interface NumberField {
@@ -136,7 +137,8 @@ export function validate<S extends Schema>(
   for (const key of Object.keys(record)) {
     if (!(key in schema)) {
       throw new ConfigError(
-        `${path || "config"}: unknown key '${key}'; allowed: ${Object.keys(schema).join(", ")}`,
+        `${path || "config"}: unknown key '${key}'${didYouMean(key, Object.keys(schema))}; ` +
+          `allowed: ${Object.keys(schema).join(", ")}`,
       );
     }
   }

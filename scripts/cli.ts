@@ -13,6 +13,7 @@ import {
   type Registry,
   RUN_SCHEMA,
 } from "../core/mod.ts";
+import { didYouMean } from "../core/suggest.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 
 /** How a flag's value is read. */
@@ -49,7 +50,8 @@ export function parseFlags(args: string[], flags: Record<string, FlagSpec>): Par
     const spec = flags[name];
     if (!spec) {
       throw new ConfigError(
-        `unknown flag '${name}'; allowed: ${Object.keys(flags).join(", ")}`,
+        `unknown flag '${name}'${didYouMean(name, Object.keys(flags))}; ` +
+          `allowed: ${Object.keys(flags).join(", ")}`,
       );
     }
     given.push(name);
@@ -197,4 +199,59 @@ export async function runMain(body: () => Promise<number | void>): Promise<never
     console.error(e);
     Deno.exit(1);
   }
+}
+
+/** Config keys that hold an object of parameters (`--set algoParams.gamma=0.98`). */
+const PARAM_KEYS = ["algoParams", "policyParams", "envParams"];
+
+/** `--set`'s help line. */
+export const SET_HELP = "PATH=VALUE override, e.g. algoParams.gamma=0.98 (repeatable)";
+
+/**
+ * Parses `--set PATH=VALUE` flags into a config block: PATH is a run config key from
+ * `allowed` (`steps`) or a parameter inside one of the params objects (`algoParams.gamma`);
+ * VALUE is read as JSON (numbers, booleans, arrays like `[64,64]`) and otherwise taken as a
+ * string. The values are validated later with the rest of the config.
+ */
+export function parseSets(sets: string[], allowed: readonly string[]): RawConfig {
+  const block: Record<string, unknown> = {};
+  for (const item of sets) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`--set: expected PATH=VALUE, got '${item}'`);
+    const path = item.slice(0, eq).split(".");
+    const text = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    const [key, ...rest] = path;
+    if (!allowed.includes(key)) {
+      throw new ConfigError(
+        `--set: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(", ")}`,
+      );
+    }
+    if (PARAM_KEYS.includes(key)) {
+      if (rest.length !== 1 || rest[0] === "") {
+        throw new ConfigError(`--set: expected ${key}.NAME=VALUE, got '${item}'`);
+      }
+      block[key] = { ...(block[key] as object | undefined), [rest[0]]: value };
+    } else {
+      if (rest.length > 0) throw new ConfigError(`--set: '${key}' has no field '${rest[0]}'`);
+      block[key] = value;
+    }
+  }
+  return block;
+}
+
+/** `base` with `block` on top; the params objects are merged key by key. */
+export function withSets(base: RawConfig, block: RawConfig): RawConfig {
+  const out: RawConfig = { ...base };
+  for (const [key, value] of Object.entries(block)) {
+    out[key] = PARAM_KEYS.includes(key)
+      ? { ...(base[key] as object | undefined), ...(value as object) }
+      : value;
+  }
+  return out;
 }

@@ -8,8 +8,17 @@
  */
 import { existsSync } from "node:fs";
 import { ConfigError } from "../core/mod.ts";
-import { type FlagSpec, formatDuration, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
-import { type Cell, evalEveryFor, expandGrid, loadSpec, parseSeeds } from "./experiments/spec.ts";
+import {
+  type FlagSpec,
+  formatDuration,
+  formatReturn,
+  parseFlags,
+  parseSets,
+  runMain,
+  SET_HELP,
+  usage,
+} from "./cli.ts";
+import { type Cell, expandGrid, loadSpec, OVERRIDE_KEYS, parseSeeds } from "./experiments/spec.ts";
 import { loggedSteps, type Plan, planCell, runChild } from "./experiments/plan.ts";
 import {
   isRunFolder,
@@ -32,6 +41,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--out": { key: "out", kind: "string", help: "output folder (default runs/experiments/NAME)" },
   "--seeds": { key: "seeds", kind: "string", help: "comma-separated seeds (default: the spec's)" },
   "--only": { key: "only", kind: "string", help: "run only the runs whose name matches this RE" },
+  "--set": { key: "set", kind: "list", help: SET_HELP },
   "--dry-run": { key: "dryRun", kind: "boolean", help: "print the plan and exit" },
   ...EXECUTOR_FLAGS,
   "--help": { key: "help", kind: "boolean", help: "show this help" },
@@ -112,7 +122,8 @@ if (import.meta.main) {
     const seeds = typeof args.values.seeds === "string" ? parseSeeds(args.values.seeds) : undefined;
     const outDir = ((args.values.out as string | undefined) ?? `runs/experiments/${spec.name}`)
       .replace(/\/+$/, "");
-    const cells = await expandGrid(spec, registry, { budget, seeds });
+    const overrides = parseSets((args.values.set as string[] | undefined) ?? [], OVERRIDE_KEYS);
+    const cells = await expandGrid(spec, registry, { budget, seeds, overrides });
     let selected = cells;
     if (typeof args.values.only === "string") {
       let re: RegExp;
@@ -126,7 +137,7 @@ if (import.meta.main) {
         throw new ConfigError(`--only: '${args.values.only}' matches none of ${cells.length} runs`);
       }
     }
-    const evalText = [...new Set(cells.map((c) => evalEveryFor(spec, c.budget)))].join("/");
+    const evalText = [...new Set(cells.map((c) => c.resolved.evalEvery))].join("/");
     console.error(
       `experiment ${spec.name}: ${gridText(cells, spec.K)}, budget ${
         [...new Set(cells.map((c) => c.budget))].join("/")

@@ -2,6 +2,7 @@
  * `deno task train`: trains a registered algorithm on a registered env from flags and/or a
  * config file, or continues a run with `--resume RUN_DIR`.
  */
+import { CONFIG_KEYS } from "../core/config.ts";
 import {
   ConfigError,
   type RawConfig,
@@ -16,12 +17,17 @@ import {
   BACKEND_HELP,
   type FlagSpec,
   parseFlags,
+  parseSets,
   progressBar,
   registryFor,
+  registryWith,
   rowLine,
   runMain,
+  SET_HELP,
   usage,
+  withSets,
 } from "./cli.ts";
+import { algorithmHelp } from "./catalog.ts";
 import { writeRunCurve } from "./experiments/curves.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -44,6 +50,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--log-every": { key: "logEvery", kind: "int", help: "env steps between metrics rows" },
   "--config": { key: "config", kind: "string", help: "JSON config file (flags override it)" },
   "--plugin": { key: "plugins", kind: "list", help: "plugin module path or URL (repeatable)" },
+  "--set": { key: "set", kind: "list", help: SET_HELP },
   "--resume": { key: "resume", kind: "string", help: "continue the run in this folder" },
   "--quiet": { key: "quiet", kind: "boolean", help: "log lines instead of a progress bar" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
@@ -61,12 +68,16 @@ await runMain(async () => {
   const args = parseFlags(Deno.args, FLAGS);
   if (args.values.help) {
     console.log(usage("deno task train [flags]", FLAGS));
+    if (typeof args.values.algo === "string") {
+      const registry = await registryWith((args.values.plugins as string[] | undefined) ?? []);
+      console.log(`\n${algorithmHelp(registry, args.values.algo)}`);
+    } else console.log("\nparameters of an algorithm: deno task train --algo NAME --help");
     return 0;
   }
   if (args.positional.length > 0) {
     throw new ConfigError(`unexpected argument '${args.positional[0]}' (flags start with --)`);
   }
-  const { config: configPath, resume, help: _help, ...flagValues } = args.values;
+  const { config: configPath, resume, help: _help, set, ...flagValues } = args.values;
   let raw: RawConfig;
   if (typeof resume === "string") {
     const extra = args.given.filter((f) => !RESUME_FLAGS.includes(f));
@@ -80,7 +91,7 @@ await runMain(async () => {
     raw = { ...RunStore.open(resume).readConfig(), ...flagValues };
   } else {
     const fromFile = typeof configPath === "string" ? readConfigFile(configPath) : {};
-    raw = { ...fromFile, ...flagValues };
+    raw = withSets({ ...fromFile, ...flagValues }, parseSets((set as string[]) ?? [], CONFIG_KEYS));
     if (fromFile.plugins && flagValues.plugins) {
       raw.plugins = [...(fromFile.plugins as string[]), ...(flagValues.plugins as string[])];
     }
