@@ -18,3 +18,4 @@ export * from "./da_mdp.ts";
 export * from "./augmented_critic.ts";
 export * from "./ppo_objective.ts";
 export * from "./ppo_parts.ts";
+export * from "./presets.ts";
