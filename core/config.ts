@@ -37,6 +37,7 @@ export const RUN_SCHEMA = {
   checkpointEvery: { type: "number", integer: true, min: 1, default: 10000, doc: "env steps" },
   logEvery: { type: "number", integer: true, min: 1, default: 1000, doc: "env steps per row" },
   quiet: { type: "boolean", default: false, doc: "log lines instead of a progress bar" },
+  tensorboard: { type: "boolean", default: true, doc: "write TensorBoard event files too" },
 } as const satisfies Schema;
 
 /** Keys holding objects or lists, validated by the registry entries they configure. */

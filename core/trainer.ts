@@ -17,6 +17,7 @@ import { type MetricsRow, RUN_FILES, RunStore } from "./run_store.ts";
 import { ConfigError } from "./schema.ts";
 import { writeFileAtomicSync } from "./serialize.ts";
 import { type EvalSummary, TrainingLog } from "./training_log.ts";
+import { LiveRunLogs } from "./run_logs.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -130,6 +131,7 @@ export async function train(
   let lastEval = checkpoint?.trainer.lastEval ?? null;
   const priorSeconds = checkpoint?.trainer.elapsedSeconds ?? 0;
   if (checkpoint) store.truncateMetrics(checkpoint.envSteps);
+  const logs = new LiveRunLogs(store, { tensorboard: config.tensorboard });
   // (re)written on resume too: a resumed run may have been given more steps
   store.writeConfig(config);
 
@@ -189,6 +191,7 @@ export async function train(
         const row = log.row(steps, evaluation, elapsed());
         options.onRow?.(row);
         store.appendMetrics(row);
+        logs.write(row);
       }
       if (!done && schedule.checkpointDue(steps)) saveCheckpoint();
       if (options.onProgress) {

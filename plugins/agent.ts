@@ -110,6 +110,8 @@ export interface AgentOptions<A extends string, P extends string> {
   evalEpisodes?: number;
   logEvery?: number;
   checkpointEvery?: number;
+  /** TensorBoard event files in the run folder (default true). */
+  tensorboard?: boolean;
   /** Plugins to register beside the built-ins. */
   plugins?: PluginSource[];
   /**

@@ -52,6 +52,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--plugin": { key: "plugins", kind: "list", help: "plugin module path or URL (repeatable)" },
   "--set": { key: "set", kind: "list", help: SET_HELP },
   "--resume": { key: "resume", kind: "string", help: "continue the run in this folder" },
+  "--tensorboard": {
+    key: "tensorboard",
+    kind: "boolean",
+    help: "TensorBoard event files in the run folder (default; --tensorboard=false: none)",
+  },
   "--quiet": { key: "quiet", kind: "boolean", help: "log lines instead of a progress bar" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
