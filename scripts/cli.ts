@@ -140,15 +140,45 @@ export function formatReturn(x: number): string {
   return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
 }
 
-/** A one-line progress bar redrawn in place on a terminal. */
-export function progressBar(p: Progress): string {
-  const width = 24;
-  const frac = Math.min(1, p.envSteps / p.totalSteps);
-  const filled = Math.round(frac * width);
-  const bar = "#".repeat(filled) + "-".repeat(width - filled);
-  return `[${bar}] ${p.envSteps}/${p.totalSteps} ${(frac * 100).toFixed(0)}% | ` +
-    `${p.stepsPerSecond.toFixed(0)} steps/s | return ${formatReturn(p.recentReturn)} | ` +
-    `eval ${formatReturn(p.lastEvalReturn)} | ETA ${formatDuration(p.etaSeconds)}`;
+/** Columns of the terminal (80 when there is none). */
+export function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/** The widest progress line: one less than an 80-column terminal, so it never wraps. */
+export const PROGRESS_WIDTH = 79;
+
+/**
+ * A one-line progress bar redrawn in place on a terminal, at most `width` characters (at most
+ * {@link PROGRESS_WIDTH}): on narrow terminals the bar shrinks, then the eval, speed and return
+ * fields go, in that order. Steps past the total (a PPO rollout that overshoots) show as the
+ * total: the line never reads past 100%.
+ */
+export function progressBar(p: Progress, width: number = PROGRESS_WIDTH): string {
+  const limit = Math.max(20, Math.min(PROGRESS_WIDTH, Math.floor(width)));
+  const steps = Math.min(p.envSteps, p.totalSteps);
+  const frac = p.totalSteps > 0 ? steps / p.totalSteps : 1;
+  const count = `${steps}/${p.totalSteps} ${Math.floor(frac * 100)}%`;
+  const optional = [
+    `ret ${formatReturn(p.recentReturn)}`,
+    `${p.stepsPerSecond.toFixed(0)}/s`,
+    `eval ${formatReturn(p.lastEvalReturn)}`,
+  ];
+  const eta = `ETA ${formatDuration(p.etaSeconds)}`;
+  for (let keep = optional.length; keep >= 0; keep--) {
+    const text = [count, ...optional.slice(0, keep), eta].join(" ");
+    const barWidth = Math.min(20, limit - text.length - 3);
+    if (barWidth >= 5 || keep === 0) {
+      if (barWidth < 3) return text.slice(0, limit);
+      const filled = Math.round(frac * barWidth);
+      return `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${text}`;
+    }
+  }
+  return count;
 }
 
 /** A log line for one metrics row. */

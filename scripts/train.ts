@@ -8,6 +8,7 @@ import {
   type RawConfig,
   readConfigFile,
   resolveConfig,
+  RUN_FILES,
   RunStore,
   train,
 } from "../core/mod.ts";
@@ -24,6 +25,7 @@ import {
   rowLine,
   runMain,
   SET_HELP,
+  terminalColumns,
   usage,
   withSets,
 } from "./cli.ts";
@@ -68,6 +70,16 @@ const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
 
 /** Flags that may accompany --resume (everything else is fixed by the run's config). */
 const RESUME_FLAGS = ["--resume", "--steps", "--quiet"];
+
+/** Where the run's results are, one line each (files that were not written are left out). */
+function runFileLines(runDir: string, curve: string | null): string[] {
+  const store = RunStore.open(runDir);
+  const lines = [`run folder: ${runDir}`];
+  if (curve) lines.push(`learning curve: ${curve}`);
+  lines.push(`metrics: ${store.path(RUN_FILES.metricsCsv)}`);
+  if (store.has(RUN_FILES.onnx)) lines.push(`ONNX model: ${store.path(RUN_FILES.onnx)}`);
+  return lines;
+}
 
 await runMain(async () => {
   const args = parseFlags(Deno.args, FLAGS);
@@ -139,19 +151,21 @@ await runMain(async () => {
     resumeDir: typeof resume === "string" ? resume : undefined,
     signal: controller.signal,
     onProgress: live
-      ? (p) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${progressBar(p)}`))
+      ? (p) =>
+        Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${progressBar(p, terminalColumns() - 1)}`))
       : undefined,
     onRow: live ? undefined : (row) => console.error(rowLine(row)),
   });
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   if (live) console.error("");
+  let curve: string | null = null;
   try {
-    await writeRunCurve(result.runDir);
+    curve = await writeRunCurve(result.runDir);
   } catch (e) {
     console.error(`warning: could not draw the learning curve: ${(e as Error).message}`);
   }
   const evalText = result.lastEval
-    ? `eval return ${result.lastEval.mean.toFixed(1)} ± ${result.lastEval.std.toFixed(1)}`
+    ? `eval return ${result.lastEval.mean} ± ${result.lastEval.std}`
     : "no evaluation yet";
   if (result.status === "interrupted") {
     console.log(
@@ -161,8 +175,8 @@ await runMain(async () => {
     return 130;
   }
   console.log(
-    `finished ${result.envSteps} steps, ${evalText}\nrun folder: ${result.runDir}\n` +
-      `evaluate with: deno task eval ${result.runDir}`,
+    [`finished ${result.envSteps} steps, ${evalText}`, ...runFileLines(result.runDir, curve)]
+      .join("\n") + `\nevaluate with: deno task eval ${result.runDir}`,
   );
   return 0;
 });
