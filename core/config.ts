@@ -12,7 +12,9 @@ import { didYouMean } from "./suggest.ts";
  * done by a native OpenBLAS (core/tensor/blas.ts); `auto` picks `tensorflow` when tfjs-node is
  * installed, else `wasm-blas` when a BLAS library loads, else `wasm`.
  */
-export const BACKENDS = ["wasm", "cpu", "tensorflow", "webgpu", "wasm-blas", "auto"] as const;
+// No webgpu: in Deno the tfjs webgpu backend cannot read a tensor synchronously and a queued
+// SAC update at Humanoid sizes took 50-61 ms on an H200 against 13-17 ms for wasm-blas on one core.
+export const BACKENDS = ["wasm", "cpu", "tensorflow", "wasm-blas", "auto"] as const;
 /** One of {@link BACKENDS}. */
 export type BackendName = typeof BACKENDS[number];
 
