@@ -167,7 +167,9 @@ export function resolveConfig(raw: RawConfig, registry: Registry): ResolvedRun {
     },
     "policyParams",
   );
-  const envParams = { ...(raw.envParams as Record<string, unknown> ?? {}) };
+  const envParams: Record<string, unknown> = envDef.schema
+    ? validate(envDef.schema, raw.envParams, "envParams")
+    : { ...(raw.envParams as Record<string, unknown> ?? {}) };
   let env;
   try {
     env = envDef.create(envParams);

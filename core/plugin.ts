@@ -1,7 +1,7 @@
 /**
  * Algorithms, plugins and the registry that holds what plugins add.
  */
-import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
+import type { Env, EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
 import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
@@ -97,6 +97,11 @@ export interface EnvDefinition {
   description: string;
   create: EnvFactory;
   /**
+   * The env's parameters (optional): when given, a run's `envParams` are validated against it
+   * like algorithm parameters (unknown keys refused, defaults filled) before `create` sees them.
+   */
+  schema?: Schema;
+  /**
    * Loads what `create` needs and cannot load synchronously (e.g. a WebAssembly physics
    * engine); awaited once through {@link Registry.prepareEnv} before the first `create`.
    */
@@ -136,6 +141,19 @@ export function defineAlgorithm<S extends Schema, P extends Policy = Policy>(
     return definition.create(context as unknown as AlgorithmContext<ValuesOf<S>, P>);
   };
   return { ...definition, create } as unknown as AlgorithmDefinition;
+}
+
+/**
+ * Types an env definition with a parameter schema: `create` sees the schema's value types
+ * (the registry validates `envParams` against the schema before calling it).
+ */
+export function defineEnv<S extends Schema>(
+  definition: Omit<EnvDefinition, "create" | "schema"> & {
+    schema: S;
+    create: (params: ValuesOf<S>) => Env;
+  },
+): EnvDefinition {
+  return definition as unknown as EnvDefinition;
 }
 
 /** Types a policy definition (keeps the schema's value types for `create`). */
@@ -194,6 +212,10 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
       if (fn !== undefined && typeof fn !== "function") {
         throw new ConfigError(`${where}: envs.${entry}.${hook} must be a function when given`);
       }
+    }
+    const schema = (def as Record<string, unknown>).schema;
+    if (schema !== undefined && !isRecord(schema)) {
+      throw new ConfigError(`${where}: envs.${entry}.schema must be a parameter schema object`);
     }
   }
   section("policies", {

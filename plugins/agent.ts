@@ -35,6 +35,7 @@ import {
   runOnnxMetadata,
   RunStore,
   train,
+  validate,
   writeFileAtomicSync,
 } from "../core/mod.ts";
 import type { BackendName, Policy } from "../core/mod.ts";
@@ -484,8 +485,10 @@ export async function makeEnv(
 ): Promise<Env> {
   const registry = await registryOf(options.plugins ?? []);
   await registry.prepareEnv(id);
+  const def = registry.env(id);
+  const checked = def.schema ? validate(def.schema, params, "envParams") : params;
   try {
-    return registry.env(id).create(params);
+    return def.create(checked);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(`envParams (${id}): ${(e as Error).message}`);

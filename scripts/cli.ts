@@ -116,9 +116,19 @@ export async function registryFor(raw: RawConfig): Promise<Registry> {
 /** `--backend`'s help line, from the backends the core knows and the run config's default. */
 export const BACKEND_HELP = `${BACKENDS.join(" | ")} (default ${RUN_SCHEMA.backend.default})`;
 
-/** Makes plugin paths absolute so a resumed or evaluated run finds them from any folder. */
-export function absolutePluginPaths(paths: string[]): string[] {
-  return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${Deno.cwd()}/${p}`));
+/**
+ * Makes plugin paths absolute (relative ones from `base`, the current folder by default) so a
+ * resumed or evaluated run finds them from any folder.
+ */
+export function absolutePluginPaths(paths: string[], base: string = Deno.cwd()): string[] {
+  return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${base}/${p}`));
+}
+
+/** The absolute folder holding `file` (the current folder when there is no file). */
+export function dirOf(file: unknown): string {
+  if (typeof file !== "string") return Deno.cwd();
+  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  return absolute.slice(0, absolute.lastIndexOf("/"));
 }
 
 /** Seconds as `m:ss` or `h:mm:ss` (`--:--` when not finite). */

@@ -16,6 +16,7 @@ import { useBackend } from "../core/tensor/mod.ts";
 import {
   absolutePluginPaths,
   BACKEND_HELP,
+  dirOf,
   type FlagSpec,
   parseFlags,
   parseSets,
@@ -109,10 +110,12 @@ await runMain(async () => {
   } else {
     const fromFile = typeof configPath === "string" ? readConfigFile(configPath) : {};
     raw = withSets({ ...fromFile, ...flagValues }, parseSets((set as string[]) ?? [], CONFIG_KEYS));
-    if (fromFile.plugins && flagValues.plugins) {
-      raw.plugins = [...(fromFile.plugins as string[]), ...(flagValues.plugins as string[])];
-    }
-    if (raw.plugins) raw.plugins = absolutePluginPaths(raw.plugins as string[]);
+    // a config file's plugin paths are relative to the file, --plugin's to the current folder
+    const plugins = [
+      ...absolutePluginPaths((fromFile.plugins as string[] | undefined) ?? [], dirOf(configPath)),
+      ...absolutePluginPaths((flagValues.plugins as string[] | undefined) ?? []),
+    ];
+    if (plugins.length > 0) raw.plugins = plugins;
   }
   const registry = await registryFor(raw);
   const resolved = resolveConfig(raw, registry);
