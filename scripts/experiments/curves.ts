@@ -75,7 +75,7 @@ export function learningCurveSpec(series: CurveSeries[], title: string): Record<
     field: "step",
     type: "quantitative",
     title: "env steps",
-    axis: { format: "~s", tickMinStep: 1 },
+    axis: { format: ",d", tickMinStep: 1 },
   };
   // legend in the order the series were given (not alphabetical: K=16 would precede K=2)
   const scale = {
@@ -128,7 +128,7 @@ export function learningCurveSpec(series: CurveSeries[], title: string): Record<
           { joinaggregate: [{ op: "count", as: "pointsInSeries" }], groupby: ["series"] },
           { filter: "datum.pointsInSeries === 1" },
         ],
-        mark: { type: "point", filled: true, size: 70 },
+        mark: { type: "point", filled: true, size: 70, opacity: 1 },
         encoding: { x, y, color },
       },
     ],

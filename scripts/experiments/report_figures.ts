@@ -31,7 +31,7 @@ export function seedText(lines: CurveLine[]): string {
   const counts = lines.map((l) => Math.max(0, ...l.points.map((p) => p.n)));
   const lo = Math.min(...counts);
   const hi = Math.max(...counts);
-  if (hi <= 1) return "one seed (std over its evaluation episodes not shown)";
+  if (hi <= 1) return "one seed";
   return `mean ± std over ${lo === hi ? hi : `${lo}-${hi}`} seeds`;
 }
 
