@@ -24,6 +24,7 @@ export {
   type AlgorithmContext,
   type AlgorithmDefinition,
   defineAlgorithm,
+  defineEnv,
   definePlugin,
   definePolicy,
   type EnvDefinition,
@@ -84,3 +85,4 @@ export {
 } from "./run_policy.ts";
 export { type NamedArrays, writeFileAtomicSync } from "./serialize.ts";
 export { VERSION } from "./version.ts";
+export { checkEnv, type CheckEnvOptions, type CheckEnvResult } from "./check_env.ts";

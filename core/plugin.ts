@@ -2,11 +2,12 @@
  * Algorithms, plugins and the registry that holds what plugins add. Browser-safe (the viewer
  * bundles the env plugins that import it): loading plugin files lives in plugin_loader.ts.
  */
-import type { EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
+import type { Env, EnvFactory, EpisodeStat, VecEnv } from "./env.ts";
 import type { EnvViewFactory } from "./env_view.ts";
 import type { Policy, PolicySpec } from "./policy.ts";
 import type { Rng } from "./rng.ts";
 import { ConfigError, type Schema, type ValuesOf } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** Scalars an iteration reports (losses, temperatures, ...). */
 export type Metrics = Record<string, number>;
@@ -103,6 +104,11 @@ export interface EnvDefinition {
   description: string;
   create: EnvFactory;
   /**
+   * The env's parameters (optional): when given, a run's `envParams` are validated against it
+   * like algorithm parameters (unknown keys refused, defaults filled) before `create` sees them.
+   */
+  schema?: Schema;
+  /**
    * Loads what `create` needs and cannot load synchronously (e.g. a WebAssembly physics
    * engine); awaited once through {@link Registry.prepareEnv} before the first `create`.
    */
@@ -142,6 +148,19 @@ export function defineAlgorithm<S extends Schema, P extends Policy = Policy>(
     return definition.create(context as unknown as AlgorithmContext<ValuesOf<S>, P>);
   };
   return { ...definition, create } as unknown as AlgorithmDefinition;
+}
+
+/**
+ * Types an env definition with a parameter schema: `create` sees the schema's value types
+ * (the registry validates `envParams` against the schema before calling it).
+ */
+export function defineEnv<S extends Schema>(
+  definition: Omit<EnvDefinition, "create" | "schema"> & {
+    schema: S;
+    create: (params: ValuesOf<S>) => Env;
+  },
+): EnvDefinition {
+  return definition as unknown as EnvDefinition;
 }
 
 /** Types a policy definition (keeps the schema's value types for `create`). */
@@ -200,6 +219,10 @@ export function checkPlugin(value: unknown, source: string): asserts value is Pl
       if (fn !== undefined && typeof fn !== "function") {
         throw new ConfigError(`${where}: envs.${entry}.${hook} must be a function when given`);
       }
+    }
+    const schema = (def as Record<string, unknown>).schema;
+    if (schema !== undefined && !isRecord(schema)) {
+      throw new ConfigError(`${where}: envs.${entry}.schema must be a parameter schema object`);
     }
   }
   section("policies", {
@@ -326,41 +349,10 @@ export class Registry {
 function lookup<T>(table: Map<string, { def: T }>, name: string, field: string): T {
   const entry = table.get(name);
   if (!entry) {
-    const names = [...table.keys()];
-    const near = closest(name, names);
     throw new ConfigError(
       `${field}: unknown ${field === "algo" ? "algorithm" : field} '${name}'` +
-        (near ? ` (did you mean '${near}'?)` : "") + `; registered: ${names.join(", ")}`,
+        `${didYouMean(name, [...table.keys()])}; registered: ${[...table.keys()].join(", ")}`,
     );
   }
   return entry.def;
-}
-
-/** Edit distance between two strings, case-insensitive (for "did you mean"). */
-function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-/** The registered name nearest to `name` when it is close enough to be a typo, else null. */
-export function closest(name: string, names: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of names) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }

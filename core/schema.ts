@@ -3,6 +3,7 @@
  * fields once, with defaults and allowed ranges, and gets validation with errors that name the
  * field and what is allowed.
  */
+import { didYouMean } from "./suggest.ts";
 
 /** A numeric field. */
 export interface NumberField {
@@ -139,7 +140,8 @@ export function validate<S extends Schema>(
     // own keys only: `toString` or `constructor` are not fields of any schema
     if (!Object.hasOwn(schema, key)) {
       throw new ConfigError(
-        `${path || "config"}: unknown key '${key}'; allowed: ${Object.keys(schema).join(", ")}`,
+        `${path || "config"}: unknown key '${key}'${didYouMean(key, Object.keys(schema))}; ` +
+          `allowed: ${Object.keys(schema).join(", ")}`,
       );
     }
   }

@@ -19,6 +19,7 @@ import { findNonFinite, nonFiniteMetric } from "./finite.ts";
 import { RunLock } from "./run_lock.ts";
 import { writeFileAtomicSync } from "./serialize.ts";
 import { type EvalSummary, TrainingLog } from "./training_log.ts";
+import { LiveRunLogs } from "./run_logs.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -248,6 +249,8 @@ async function trainIn(
   let lastEval = checkpoint?.trainer.lastEval ?? null;
   let checkpointed = checkpoint !== null;
   const priorSeconds = checkpoint?.trainer.elapsedSeconds ?? 0;
+  /** metrics.csv and the TensorBoard files, opened once the metrics log is cut back. */
+  let logs: LiveRunLogs | null = null;
   const startWall = performance.now();
   const elapsed = () => priorSeconds + (performance.now() - startWall) / 1000;
   const trainerState = (bookkeepingPending: boolean): TrainerState => ({
@@ -300,6 +303,7 @@ async function trainIn(
       const row = log.row(steps, evaluation, elapsed());
       options.onRow?.(row);
       store.appendMetrics(row);
+      logs?.write(row);
     }
     if (!done && schedule.checkpointDue(steps)) saveCheckpoint();
   };
@@ -312,6 +316,7 @@ async function trainIn(
       const pending = checkpoint.trainer.bookkeepingPending === true;
       store.truncateMetrics(pending ? checkpoint.envSteps - 1 : checkpoint.envSteps);
     }
+    logs = new LiveRunLogs(store, { tensorboard: config.tensorboard });
     // (re)written on resume too: a resumed run may have been given more steps
     store.writeConfig(config);
     store.writeStatus({ status: "running", envSteps: lastGoodStep });

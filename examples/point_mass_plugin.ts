@@ -15,6 +15,7 @@ import {
   type Box,
   box,
   defineAlgorithm,
+  defineEnv,
   definePlugin,
   definePolicy,
   type Env,
@@ -30,16 +31,28 @@ import {
   type ValuesOf,
 } from "../mod.ts";
 
-/** A point mass on a line: obs [x, v], action force in [-1, 1], reward -(x^2 + 0.1 a^2). */
+/** PointMass-v0's parameters: `envParams` is checked against them (a typo is refused). */
+const POINT_MASS_SCHEMA = {
+  maxSteps: { type: "number", integer: true, min: 1, default: 100, doc: "episode length" },
+  actionCost: { type: "number", min: 0, default: 0.1, doc: "weight of a^2 in the cost" },
+} as const;
+
+/** A point mass on a line: obs [x, v], action force in [-1, 1], reward -(x^2 + c a^2). */
 class PointMass implements Env {
   readonly id = "PointMass-v0";
   readonly observationSpace = box(-Infinity, Infinity, 2);
   readonly actionSpace = box(-1, 1, 1);
-  readonly maxEpisodeSteps = 100;
+  readonly maxEpisodeSteps: number;
+  private readonly actionCost: number;
   private x = 0;
   private v = 0;
   private t = 0;
   private rng = new Rng(0);
+
+  constructor(params: ValuesOf<typeof POINT_MASS_SCHEMA>) {
+    this.maxEpisodeSteps = params.maxSteps;
+    this.actionCost = params.actionCost;
+  }
 
   reset(seed?: number): Float32Array {
     if (seed !== undefined) this.rng = new Rng(seed);
@@ -57,7 +70,7 @@ class PointMass implements Env {
     this.t++;
     return {
       obs: new Float32Array([this.x, this.v]),
-      reward: -(this.x * this.x + 0.1 * a * a),
+      reward: -(this.x * this.x + this.actionCost * a * a),
       terminated: false,
       truncated: this.t >= this.maxEpisodeSteps,
     };
@@ -222,10 +235,11 @@ class RandomSearch implements Algorithm {
 export default definePlugin({
   name: "point-mass-example",
   envs: {
-    "PointMass-v0": {
+    "PointMass-v0": defineEnv({
       description: "1-D point mass to the origin, 100 steps",
-      create: () => new PointMass(),
-    },
+      schema: POINT_MASS_SCHEMA,
+      create: (params) => new PointMass(params),
+    }),
   },
   policies: {
     linear: definePolicy({

@@ -14,6 +14,7 @@ import {
   RUN_SCHEMA,
   RunFailedError,
 } from "../core/mod.ts";
+import { didYouMean } from "../core/suggest.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
 
 /** How a flag's value is read. */
@@ -50,7 +51,8 @@ export function parseFlags(args: string[], flags: Record<string, FlagSpec>): Par
     const spec = flags[name];
     if (!spec) {
       throw new ConfigError(
-        `unknown flag '${name}'; allowed: ${Object.keys(flags).join(", ")}`,
+        `unknown flag '${name}'${didYouMean(name, Object.keys(flags))}; ` +
+          `allowed: ${Object.keys(flags).join(", ")}`,
       );
     }
     given.push(name);
@@ -115,9 +117,19 @@ export async function registryFor(raw: RawConfig): Promise<Registry> {
 /** `--backend`'s help line, from the backends the core knows and the run config's default. */
 export const BACKEND_HELP = `${BACKENDS.join(" | ")} (default ${RUN_SCHEMA.backend.default})`;
 
-/** Makes plugin paths absolute so a resumed or evaluated run finds them from any folder. */
-export function absolutePluginPaths(paths: string[]): string[] {
-  return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${Deno.cwd()}/${p}`));
+/**
+ * Makes plugin paths absolute (relative ones from `base`, the current folder by default) so a
+ * resumed or evaluated run finds them from any folder.
+ */
+export function absolutePluginPaths(paths: string[], base: string = Deno.cwd()): string[] {
+  return paths.map((p) => (/^[a-z]+:\/\//.test(p) || p.startsWith("/") ? p : `${base}/${p}`));
+}
+
+/** The absolute folder holding `file` (the current folder when there is no file). */
+export function dirOf(file: unknown): string {
+  if (typeof file !== "string") return Deno.cwd();
+  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  return absolute.slice(0, absolute.lastIndexOf("/"));
 }
 
 /** Seconds as `m:ss` or `h:mm:ss` (`--:--` when not finite). */
@@ -139,15 +151,45 @@ export function formatReturn(x: number): string {
   return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
 }
 
-/** A one-line progress bar redrawn in place on a terminal. */
-export function progressBar(p: Progress): string {
-  const width = 24;
-  const frac = Math.min(1, p.envSteps / p.totalSteps);
-  const filled = Math.round(frac * width);
-  const bar = "#".repeat(filled) + "-".repeat(width - filled);
-  return `[${bar}] ${p.envSteps}/${p.totalSteps} ${(frac * 100).toFixed(0)}% | ` +
-    `${p.stepsPerSecond.toFixed(0)} steps/s | return ${formatReturn(p.recentReturn)} | ` +
-    `eval ${formatReturn(p.lastEvalReturn)} | ETA ${formatDuration(p.etaSeconds)}`;
+/** Columns of the terminal (80 when there is none). */
+export function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/** The widest progress line: one less than an 80-column terminal, so it never wraps. */
+export const PROGRESS_WIDTH = 79;
+
+/**
+ * A one-line progress bar redrawn in place on a terminal, at most `width` characters (at most
+ * {@link PROGRESS_WIDTH}): on narrow terminals the bar shrinks, then the eval, speed and return
+ * fields go, in that order. Steps past the total (a PPO rollout that overshoots) show as the
+ * total: the line never reads past 100%.
+ */
+export function progressBar(p: Progress, width: number = PROGRESS_WIDTH): string {
+  const limit = Math.max(20, Math.min(PROGRESS_WIDTH, Math.floor(width)));
+  const steps = Math.min(p.envSteps, p.totalSteps);
+  const frac = p.totalSteps > 0 ? steps / p.totalSteps : 1;
+  const count = `${steps}/${p.totalSteps} ${Math.floor(frac * 100)}%`;
+  const optional = [
+    `ret ${formatReturn(p.recentReturn)}`,
+    `${p.stepsPerSecond.toFixed(0)}/s`,
+    `eval ${formatReturn(p.lastEvalReturn)}`,
+  ];
+  const eta = `ETA ${formatDuration(p.etaSeconds)}`;
+  for (let keep = optional.length; keep >= 0; keep--) {
+    const text = [count, ...optional.slice(0, keep), eta].join(" ");
+    const barWidth = Math.min(20, limit - text.length - 3);
+    if (barWidth >= 5 || keep === 0) {
+      if (barWidth < 3) return text.slice(0, limit);
+      const filled = Math.round(frac * barWidth);
+      return `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${text}`;
+    }
+  }
+  return count;
 }
 
 /** A log line for one metrics row. */
@@ -205,4 +247,59 @@ export async function runMain(body: () => Promise<number | void>): Promise<never
     console.error(e);
     Deno.exit(1);
   }
+}
+
+/** Config keys that hold an object of parameters (`--set algoParams.gamma=0.98`). */
+const PARAM_KEYS = ["algoParams", "policyParams", "envParams"];
+
+/** `--set`'s help line. */
+export const SET_HELP = "PATH=VALUE override, e.g. algoParams.gamma=0.98 (repeatable)";
+
+/**
+ * Parses `--set PATH=VALUE` flags into a config block: PATH is a run config key from
+ * `allowed` (`steps`) or a parameter inside one of the params objects (`algoParams.gamma`);
+ * VALUE is read as JSON (numbers, booleans, arrays like `[64,64]`) and otherwise taken as a
+ * string. The values are validated later with the rest of the config.
+ */
+export function parseSets(sets: string[], allowed: readonly string[]): RawConfig {
+  const block: Record<string, unknown> = {};
+  for (const item of sets) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`--set: expected PATH=VALUE, got '${item}'`);
+    const path = item.slice(0, eq).split(".");
+    const text = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    const [key, ...rest] = path;
+    if (!allowed.includes(key)) {
+      throw new ConfigError(
+        `--set: unknown key '${key}'${didYouMean(key, allowed)}; allowed: ${allowed.join(", ")}`,
+      );
+    }
+    if (PARAM_KEYS.includes(key)) {
+      if (rest.length !== 1 || rest[0] === "") {
+        throw new ConfigError(`--set: expected ${key}.NAME=VALUE, got '${item}'`);
+      }
+      block[key] = { ...(block[key] as object | undefined), [rest[0]]: value };
+    } else {
+      if (rest.length > 0) throw new ConfigError(`--set: '${key}' has no field '${rest[0]}'`);
+      block[key] = value;
+    }
+  }
+  return block;
+}
+
+/** `base` with `block` on top; the params objects are merged key by key. */
+export function withSets(base: RawConfig, block: RawConfig): RawConfig {
+  const out: RawConfig = { ...base };
+  for (const [key, value] of Object.entries(block)) {
+    out[key] = PARAM_KEYS.includes(key)
+      ? { ...(base[key] as object | undefined), ...(value as object) }
+      : value;
+  }
+  return out;
 }

@@ -8,8 +8,19 @@
  */
 import { existsSync } from "node:fs";
 import { ConfigError } from "../core/mod.ts";
-import { type FlagSpec, formatDuration, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
-import { type Cell, evalEveryFor, expandGrid, loadSpec, parseSeeds } from "./experiments/spec.ts";
+import {
+  type FlagSpec,
+  formatDuration,
+  formatReturn,
+  parseFlags,
+  parseSets,
+  PROGRESS_WIDTH,
+  runMain,
+  SET_HELP,
+  terminalColumns,
+  usage,
+} from "./cli.ts";
+import { type Cell, expandGrid, loadSpec, OVERRIDE_KEYS, parseSeeds } from "./experiments/spec.ts";
 import { loggedSteps, type Plan, planCell, runChild } from "./experiments/plan.ts";
 import {
   isRunFolder,
@@ -32,6 +43,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--out": { key: "out", kind: "string", help: "output folder (default runs/experiments/NAME)" },
   "--seeds": { key: "seeds", kind: "string", help: "comma-separated seeds (default: the spec's)" },
   "--only": { key: "only", kind: "string", help: "run only the runs whose name matches this RE" },
+  "--set": { key: "set", kind: "list", help: SET_HELP },
   "--dry-run": { key: "dryRun", kind: "boolean", help: "print the plan and exit" },
   ...EXECUTOR_FLAGS,
   "--help": { key: "help", kind: "boolean", help: "show this help" },
@@ -112,7 +124,8 @@ if (import.meta.main) {
     const seeds = typeof args.values.seeds === "string" ? parseSeeds(args.values.seeds) : undefined;
     const outDir = ((args.values.out as string | undefined) ?? `runs/experiments/${spec.name}`)
       .replace(/\/+$/, "");
-    const cells = await expandGrid(spec, registry, { budget, seeds });
+    const overrides = parseSets((args.values.set as string[] | undefined) ?? [], OVERRIDE_KEYS);
+    const cells = await expandGrid(spec, registry, { budget, seeds, overrides });
     let selected = cells;
     if (typeof args.values.only === "string") {
       let re: RegExp;
@@ -126,7 +139,7 @@ if (import.meta.main) {
         throw new ConfigError(`--only: '${args.values.only}' matches none of ${cells.length} runs`);
       }
     }
-    const evalText = [...new Set(cells.map((c) => evalEveryFor(spec, c.budget)))].join("/");
+    const evalText = [...new Set(cells.map((c) => c.resolved.evalEvery))].join("/");
     console.error(
       `experiment ${spec.name}: ${gridText(cells, spec.K)}, budget ${
         [...new Set(cells.map((c) => c.budget))].join("/")
@@ -205,21 +218,40 @@ if (import.meta.main) {
       } else Deno.exit(130);
     };
     if (Deno.build.os !== "windows") Deno.addSignalListener("SIGINT", onSigint);
+    // On a terminal one status line is redrawn in place every second; in a log, a line is
+    // written every HEARTBEAT_S seconds when it has changed.
+    const live = Deno.stderr.isTerminal();
+    const encoder = new TextEncoder();
+    let lastStatus = "";
+    const clearStatus = () => {
+      if (live && lastStatus) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+    };
+    const say = (line: string) => {
+      clearStatus();
+      lastStatus = "";
+      console.error(line);
+    };
     const heartbeat = setInterval(() => {
       if (running.size === 0) return;
       const parts = [...running.keys()].map((name) => {
         const cell = cells.find((c) => c.name === name)!;
-        return `${name} ${loggedSteps(`${outDir}/${name}`)}/${cell.budget}`;
+        return `${name} ${Math.min(loggedSteps(`${outDir}/${name}`), cell.budget)}/${cell.budget}`;
       });
-      console.error(`running: ${parts.join(", ")}`);
-    }, HEARTBEAT_S * 1000);
+      const text = `running [${started}/${total}]: ${parts.join(", ")}`;
+      if (live) {
+        const width = Math.min(PROGRESS_WIDTH, terminalColumns() - 1);
+        const shown = text.length > width ? `${text.slice(0, width - 3)}...` : text;
+        Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${shown}`));
+      } else if (text !== lastStatus) console.error(text);
+      lastStatus = text;
+    }, (live ? 1 : HEARTBEAT_S) * 1000);
 
     const worker = async () => {
       while (queue.length > 0 && stopping === 0) {
         const plan = queue.shift()!;
         const { cell } = plan;
         const index = `[${++started}/${total}]`;
-        console.error(`${index} ${plan.action.padEnd(7)} ${cell.name} (${plan.detail})`);
+        say(`${index} ${plan.action.padEnd(7)} ${cell.name} (${plan.detail})`);
         running.set(cell.name, null);
         const logPath = `${outDir}/logs/${cell.name}.log`;
         let result;
@@ -236,7 +268,7 @@ if (import.meta.main) {
         running.delete(cell.name);
         if (result.code === 0) {
           const r = readRunRecord(`${outDir}/${cell.name}`);
-          console.error(
+          say(
             `${index} done    ${cell.name} in ${
               formatDuration(result.seconds)
             }: ${r.envSteps} steps, ` +
@@ -245,11 +277,11 @@ if (import.meta.main) {
               })`,
           );
         } else if (result.code === 130) {
-          console.error(`${index} stopped ${cell.name} (checkpoint saved; re-run to resume)`);
+          say(`${index} stopped ${cell.name} (checkpoint saved; re-run to resume)`);
           interrupted.push(cell.name);
         } else {
           const tail = result.stderrTail.trimEnd().split("\n").slice(-15);
-          console.error(
+          say(
             `${index} FAILED  ${cell.name}: exit code ${result.code} after ${
               formatDuration(result.seconds)
             } (log ${logPath})\n${tail.map((l) => `    | ${l}`).join("\n")}`,
@@ -263,6 +295,7 @@ if (import.meta.main) {
       await Promise.all(Array.from({ length: Math.min(jobs, Math.max(total, 1)) }, worker));
     } finally {
       clearInterval(heartbeat);
+      clearStatus();
       if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGINT", onSigint);
       records = recordsOf(outDir, cells);
       Deno.writeTextFileSync(

@@ -1,11 +1,16 @@
 /**
- * `deno task plot RUN_DIR... [--out FILE]` plots runs together (the figures are
+ * `deno task plot RUN_DIR... [--out FILE]` plots runs together, one panel per env (the figures are
  * scripts/experiments/curves.ts's); training writes `learning_curve.svg` into every run folder
  * at the end.
  */
 import { ConfigError, RunStore } from "../core/mod.ts";
 import { type FlagSpec, parseFlags, runMain, usage } from "./cli.ts";
-import { learningCurveSvg, writeRunCurve } from "./experiments/curves.ts";
+import {
+  type CurveSeries,
+  learningCurvePanelsSvg,
+  learningCurveSvg,
+  writeRunCurve,
+} from "./experiments/curves.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "--out": { key: "out", kind: "string", help: "SVG file to write (default: in the run)" },
@@ -25,13 +30,25 @@ if (import.meta.main) {
       console.log(await writeRunCurve(args.positional[0]));
       return 0;
     }
-    const series = args.positional.map((dir) => ({
-      label: dir.replace(/\/+$/, "").split("/").pop()!,
-      rows: RunStore.open(dir, "runDir").readMetrics(),
-    }));
+    // runs of different envs have different return scales: one panel per env
+    const byEnv = new Map<string, CurveSeries[]>();
+    for (const dir of args.positional) {
+      const store = RunStore.open(dir, "runDir");
+      const env = String(store.readConfig().env);
+      const series = {
+        label: dir.replace(/\/+$/, "").split("/").pop()!,
+        rows: store.readMetrics(),
+      };
+      byEnv.set(env, [...(byEnv.get(env) ?? []), series]);
+    }
     const out = (args.values.out as string | undefined) ?? "learning_curve.svg";
     const title = (args.values.title as string | undefined) ?? "evaluation return";
-    Deno.writeTextFileSync(out, await learningCurveSvg(series, title));
+    const svg = byEnv.size === 1
+      ? await learningCurveSvg([...byEnv.values()][0], `${[...byEnv.keys()][0]}: ${title}`)
+      : await learningCurvePanelsSvg(
+        [...byEnv].map(([env, series]) => ({ title: `${env}: ${title}`, series })),
+      );
+    Deno.writeTextFileSync(out, svg);
     console.log(out);
     return 0;
   });

@@ -2,12 +2,14 @@
  * `deno task train`: trains a registered algorithm on a registered env from flags and/or a
  * config file, or continues a run with `--resume RUN_DIR`.
  */
+import { CONFIG_KEYS } from "../core/config.ts";
 import {
   BACKENDS,
   ConfigError,
   type RawConfig,
   readConfigFile,
   resolveConfig,
+  RUN_FILES,
   RunStore,
   train,
 } from "../core/mod.ts";
@@ -15,14 +17,21 @@ import { useBackend } from "../core/tensor/mod.ts";
 import {
   absolutePluginPaths,
   BACKEND_HELP,
+  dirOf,
   type FlagSpec,
   parseFlags,
+  parseSets,
   progressBar,
   registryFor,
+  registryWith,
   rowLine,
   runMain,
+  SET_HELP,
+  terminalColumns,
   usage,
+  withSets,
 } from "./cli.ts";
+import { algorithmHelp } from "./catalog.ts";
 import { writeRunCurve } from "./experiments/curves.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -45,7 +54,13 @@ const FLAGS: Record<string, FlagSpec> = {
   "--log-every": { key: "logEvery", kind: "int", help: "env steps between metrics rows" },
   "--config": { key: "config", kind: "string", help: "JSON config file (flags override it)" },
   "--plugin": { key: "plugins", kind: "list", help: "plugin module path or URL (repeatable)" },
+  "--set": { key: "set", kind: "list", help: SET_HELP },
   "--resume": { key: "resume", kind: "string", help: "continue the run in this folder" },
+  "--tensorboard": {
+    key: "tensorboard",
+    kind: "boolean",
+    help: "TensorBoard event files in the run folder (default; --tensorboard=false: none)",
+  },
   "--quiet": { key: "quiet", kind: "boolean", help: "log lines instead of a progress bar" },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
@@ -58,16 +73,30 @@ const STOP_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
 /** Flags that may accompany --resume (everything else is fixed by the run's config). */
 const RESUME_FLAGS = ["--resume", "--steps", "--quiet", "--backend"];
 
+/** Where the run's results are, one line each (files that were not written are left out). */
+function runFileLines(runDir: string, curve: string | null): string[] {
+  const store = RunStore.open(runDir);
+  const lines = [`run folder: ${runDir}`];
+  if (curve) lines.push(`learning curve: ${curve}`);
+  lines.push(`metrics: ${store.path(RUN_FILES.metricsCsv)}`);
+  if (store.has(RUN_FILES.onnx)) lines.push(`ONNX model: ${store.path(RUN_FILES.onnx)}`);
+  return lines;
+}
+
 await runMain(async () => {
   const args = parseFlags(Deno.args, FLAGS);
   if (args.values.help) {
     console.log(usage("deno task train [flags]", FLAGS));
+    if (typeof args.values.algo === "string") {
+      const registry = await registryWith((args.values.plugins as string[] | undefined) ?? []);
+      console.log(`\n${algorithmHelp(registry, args.values.algo)}`);
+    } else console.log("\nparameters of an algorithm: deno task train --algo NAME --help");
     return 0;
   }
   if (args.positional.length > 0) {
     throw new ConfigError(`unexpected argument '${args.positional[0]}' (flags start with --)`);
   }
-  const { config: configPath, resume, help: _help, ...flagValues } = args.values;
+  const { config: configPath, resume, help: _help, set, ...flagValues } = args.values;
   let raw: RawConfig;
   /** The budget a resumed run had, when --steps extends it. */
   let extendedFrom: number | null = null;
@@ -88,11 +117,13 @@ await runMain(async () => {
       : null;
   } else {
     const fromFile = typeof configPath === "string" ? readConfigFile(configPath) : {};
-    raw = { ...fromFile, ...flagValues };
-    if (fromFile.plugins && flagValues.plugins) {
-      raw.plugins = [...(fromFile.plugins as string[]), ...(flagValues.plugins as string[])];
-    }
-    if (raw.plugins) raw.plugins = absolutePluginPaths(raw.plugins as string[]);
+    raw = withSets({ ...fromFile, ...flagValues }, parseSets((set as string[]) ?? [], CONFIG_KEYS));
+    // a config file's plugin paths are relative to the file, --plugin's to the current folder
+    const plugins = [
+      ...absolutePluginPaths((fromFile.plugins as string[] | undefined) ?? [], dirOf(configPath)),
+      ...absolutePluginPaths((flagValues.plugins as string[] | undefined) ?? []),
+    ];
+    if (plugins.length > 0) raw.plugins = plugins;
   }
   const registry = await registryFor(raw);
   const resolved = resolveConfig(raw, registry);
@@ -153,19 +184,21 @@ await runMain(async () => {
     resumeDir: typeof resume === "string" ? resume : undefined,
     signal: controller.signal,
     onProgress: live
-      ? (p) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${progressBar(p)}`))
+      ? (p) =>
+        Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${progressBar(p, terminalColumns() - 1)}`))
       : undefined,
     onRow: live ? undefined : (row) => console.error(rowLine(row)),
   });
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   if (live) console.error("");
+  let curve: string | null = null;
   try {
-    await writeRunCurve(result.runDir);
+    curve = await writeRunCurve(result.runDir);
   } catch (e) {
     console.error(`warning: could not draw the learning curve: ${(e as Error).message}`);
   }
   const evalText = result.lastEval
-    ? `eval return ${result.lastEval.mean.toFixed(1)} ± ${result.lastEval.std.toFixed(1)}`
+    ? `eval return ${result.lastEval.mean} ± ${result.lastEval.std}`
     : "no evaluation yet";
   if (result.status === "interrupted") {
     console.log(
@@ -175,8 +208,8 @@ await runMain(async () => {
     return 130;
   }
   console.log(
-    `finished ${result.envSteps} steps, ${evalText}\nrun folder: ${result.runDir}\n` +
-      `evaluate with: deno task eval ${result.runDir}`,
+    [`finished ${result.envSteps} steps, ${evalText}`, ...runFileLines(result.runDir, curve)]
+      .join("\n") + `\nevaluate with: deno task eval ${result.runDir}`,
   );
   return 0;
 });

@@ -111,18 +111,6 @@ async function activate(name: TfBackend): Promise<string> {
       break;
     case "cpu":
       break; // bundled with @tensorflow/tfjs
-    case "webgpu": {
-      const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } })
-        ?.gpu;
-      const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
-      if (!adapter) {
-        throw new BackendUnavailableError(
-          "backend 'webgpu': no WebGPU adapter on this machine; use --backend wasm",
-        );
-      }
-      await import("@tensorflow/tfjs-backend-webgpu");
-      break;
-    }
     case "tensorflow": {
       const pkg = installedNativePackage();
       if (!pkg) {

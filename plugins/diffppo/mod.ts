@@ -2,9 +2,15 @@
  * DiffPPO (PPO on the diffusion-augmented MDP) and DPPO, the same algorithm with tau = 0.
  */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import { annealExtensionNote, type DiffusionPolicy } from "../learners/mod.ts";
+import {
+  annealExtensionNote,
+  type DiffusionPolicy,
+  MUJOCO_LOCOMOTION,
+  presetsFor,
+} from "../learners/mod.ts";
 import { DiffPpo, DIFFPPO_POLICY_DEFAULTS, DIFFPPO_SCHEMA } from "./diffppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import mujoco from "./presets/mujoco.json" with { type: "json" };
 
 export { DiffPpo, DIFFPPO_POLICY_DEFAULTS, DIFFPPO_SCHEMA, type DiffPpoParams } from "./diffppo.ts";
 
@@ -15,7 +21,13 @@ const common = {
   policyParams: DIFFPPO_POLICY_DEFAULTS,
   defaultNumEnvs: 1,
   // Pendulum's per-augmented-step gamma and lambda are its PPO preset's (0.9, 0.95) ^ (1/8)
-  presets: { "Pendulum-v1": pendulum },
+  presets: {
+    "Pendulum-v1": pendulum,
+    // Not the paper's own MuJoCo setting: CleanRL's PPO MuJoCo defaults
+    // (cleanrl/ppo_continuous_action.py, https://github.com/vwxyzjn/cleanrl (commit fe8d8a0)), with gamma and GAE lambda per
+    // augmented step, (0.99, 0.95) ^ (1/8) for the default K = 8
+    ...presetsFor(MUJOCO_LOCOMOTION, mujoco),
+  },
   extensionNote: annealExtensionNote,
 };
 

@@ -62,7 +62,12 @@ import {
 /** DiffSAC hyper-parameters: SAC's, plus the surrogate and the augmented discount. */
 export const DIFFSAC_SCHEMA = {
   ...SAC_SCHEMA,
-  surrogate: { type: "string", values: ["augmented", "chain"], default: "chain" },
+  surrogate: {
+    type: "string",
+    values: ["augmented", "chain"],
+    default: "chain",
+    doc: "augmented: one DA-MDP denoising step per update; chain: through all K steps",
+  },
   squashEntropy: {
     type: "boolean",
     default: false,

@@ -1,8 +1,9 @@
 /** The DiffWPO algorithm plugin (WPO on one denoising step of the DA-MDP, DMERL). */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import type { DiffusionPolicy } from "../learners/mod.ts";
+import { type DiffusionPolicy, MUJOCO_LOCOMOTION, presetsFor } from "../learners/mod.ts";
 import { DiffWpo, DIFFWPO_POLICY_DEFAULTS, DIFFWPO_SCHEMA } from "./diffwpo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import mujoco from "./presets/mujoco.json" with { type: "json" };
 
 export {
   DiffWpo,
@@ -26,7 +27,12 @@ export const diffwpoAlgorithm = defineAlgorithm<typeof DIFFWPO_SCHEMA, Diffusion
   defaultNumEnvs: 1,
   // Pendulum's preset uses K = 2: the augmented critic trains each k on 1/K of every batch, and at
   // K = 8 it had not learned within the 20k-step budget (BENCHMARKS.md)
-  presets: { "Pendulum-v1": pendulum },
+  presets: {
+    "Pendulum-v1": pendulum,
+    // Not the paper's own MuJoCo setting: the off-policy settings are CleanRL's SAC MuJoCo
+    // defaults (cleanrl/sac_continuous_action.py, https://github.com/vwxyzjn/cleanrl (commit fe8d8a0))
+    ...presetsFor(MUJOCO_LOCOMOTION, mujoco),
+  },
   create: (context) => new DiffWpo(context),
 });
 

@@ -27,15 +27,35 @@ import { NetworkPolicy } from "./network_policy.ts";
 
 /** Parameters of the Gaussian policy. */
 export const GAUSSIAN_SCHEMA = {
-  hidden: { type: "number[]", integer: true, min: 1, default: [256, 256], minLength: 1 },
-  activation: { type: "string", values: ACTIVATIONS, default: "relu" },
-  /** "state": the network outputs log std (SAC); "param": one learned log std per dim (PPO). */
-  logStd: { type: "string", values: ["state", "param"], default: "state" },
+  hidden: {
+    type: "number[]",
+    integer: true,
+    min: 1,
+    default: [256, 256],
+    minLength: 1,
+    doc: "hidden layer sizes",
+  },
+  activation: { type: "string", values: ACTIVATIONS, default: "relu", doc: "hidden activation" },
+  logStd: {
+    type: "string",
+    values: ["state", "param"],
+    default: "state",
+    doc: "state: the network outputs the log std (SAC); param: one learned log std per dim (PPO)",
+  },
   logStdInit: { type: "number", default: 0, doc: "initial log std when logStd is 'param'" },
-  logStdMin: { type: "number", default: -5 },
-  logStdMax: { type: "number", default: 2 },
-  init: { type: "string", values: ["torch", "orthogonal"], default: "torch" },
-  normalizeObs: { type: "boolean", default: false },
+  logStdMin: { type: "number", default: -5, doc: "lower clamp of the log std" },
+  logStdMax: { type: "number", default: 2, doc: "upper clamp of the log std" },
+  init: {
+    type: "string",
+    values: ["torch", "orthogonal"],
+    default: "torch",
+    doc: "weight init: PyTorch's default or orthogonal (CleanRL PPO)",
+  },
+  normalizeObs: {
+    type: "boolean",
+    default: false,
+    doc: "running mean/std observation normalisation inside the policy",
+  },
 } as const;
 
 /** Validated parameters of {@link GaussianPolicy}. */

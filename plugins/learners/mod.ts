@@ -24,3 +24,4 @@ export * from "./reppo_parts.ts";
 export * from "./gaussian_kl.ts";
 export * from "./ppo_objective.ts";
 export * from "./ppo_parts.ts";
+export * from "./presets.ts";

@@ -1,8 +1,15 @@
 /** The PPO algorithm plugin. */
 import { defineAlgorithm, definePlugin } from "../../core/mod.ts";
-import { annealExtensionNote, type GaussianPolicy, PPO_SCHEMA } from "../learners/mod.ts";
+import {
+  annealExtensionNote,
+  type GaussianPolicy,
+  MUJOCO_LOCOMOTION,
+  PPO_SCHEMA,
+  presetsFor,
+} from "../learners/mod.ts";
 import { Ppo, PPO_POLICY_DEFAULTS } from "./ppo.ts";
 import pendulum from "./presets/Pendulum-v1.json" with { type: "json" };
+import mujoco from "./presets/mujoco.json" with { type: "json" };
 
 export { Ppo, PPO_POLICY_DEFAULTS } from "./ppo.ts";
 export { PPO_SCHEMA, type PpoParams } from "../learners/mod.ts";
@@ -15,7 +22,12 @@ export const ppoAlgorithm = defineAlgorithm<typeof PPO_SCHEMA, GaussianPolicy>({
   policyKinds: ["gaussian"],
   policyParams: PPO_POLICY_DEFAULTS,
   defaultNumEnvs: 1,
-  presets: { "Pendulum-v1": pendulum },
+  presets: {
+    "Pendulum-v1": pendulum,
+    // CleanRL's cleanrl/ppo_continuous_action.py defaults, its MuJoCo setting (https://github.com/vwxyzjn/cleanrl (commit fe8d8a0)):
+    // 64x64 tanh networks, orthogonal init, a learned state-independent log std
+    ...presetsFor(MUJOCO_LOCOMOTION, mujoco),
+  },
   extensionNote: annealExtensionNote,
   create: (context) => new Ppo(context),
 });

@@ -22,7 +22,13 @@ import {
   type UpdateScope,
 } from "../learners/mod.ts";
 
-const { policyFrequency, targetNetworkFrequency: _unused, ...offPolicy } = OFF_POLICY_SCHEMA;
+/** The skeleton's parameters less the two TD3 redefines (typed, for the public API). */
+const offPolicy: Omit<typeof OFF_POLICY_SCHEMA, "policyFrequency" | "targetNetworkFrequency"> =
+  (() => {
+    const { policyFrequency: _p, targetNetworkFrequency: _t, ...rest } = OFF_POLICY_SCHEMA;
+    return rest;
+  })();
+const policyFrequency = OFF_POLICY_SCHEMA.policyFrequency;
 
 /** TD3 hyper-parameters (CleanRL's defaults). */
 export const TD3_SCHEMA = {

@@ -87,13 +87,13 @@ export const WPO_SCHEMA = {
   autotune: {
     type: "boolean",
     default: false,
-    doc: "learn alpha toward the target entropy (MaxEnt WPO), starting from alpha (> 0)",
+    doc: "learn alpha toward the target entropy (MaxEnt WPO), starting from alphaInit",
   },
   alpha: {
     type: "number",
     min: 0,
     default: 0,
-    doc: "temperature of MaxEnt WPO (Q - alpha log pi); 0 is plain WPO",
+    doc: "temperature of MaxEnt WPO (Q - alpha log pi) when autotune is off; 0 is plain WPO",
   },
   fisherPreconditioning: {
     type: "boolean",

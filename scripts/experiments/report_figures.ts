@@ -23,7 +23,16 @@ export function curvesPanelSvg(env: string, lines: CurveLine[]): Promise<string>
     })),
   }));
   const only = lines.length === 1 ? `: ${lines[0].label}` : "";
-  return learningCurveSvg(series, `${env}${only}: evaluation return, mean ± std over seeds`);
+  return learningCurveSvg(series, `${env}${only}: evaluation return, ${seedText(lines)}`);
+}
+
+/** What the band means, with the real number of seeds ("mean ± std over 3 seeds"). */
+export function seedText(lines: CurveLine[]): string {
+  const counts = lines.map((l) => Math.max(0, ...l.points.map((p) => p.n)));
+  const lo = Math.min(...counts);
+  const hi = Math.max(...counts);
+  if (hi <= 1) return "one seed";
+  return `mean ± std over ${lo === hi ? hi : `${lo}-${hi}`} seeds`;
 }
 
 /** Sampled 2-d actions of one run, for {@link actionScatterSvg}. */

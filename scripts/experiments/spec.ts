@@ -288,9 +288,18 @@ export function mergeOverrides(...blocks: RawConfig[]): RawConfig {
   return out;
 }
 
-/** Env steps between evaluations for a budget. */
-export function evalEveryFor(spec: ExperimentSpec, budget: number): number {
-  return spec.evalEvery ?? Math.max(1, Math.round(budget * spec.evalFraction));
+/**
+ * Env steps between evaluations for a budget. A fixed `evalEvery` was chosen for the spec's
+ * budget (`specBudget`), so another budget (`--budget`) rescales it: the same number of
+ * evaluations per run.
+ */
+export function evalEveryFor(
+  spec: ExperimentSpec,
+  budget: number,
+  specBudget: number = budget,
+): number {
+  if (spec.evalEvery === null) return Math.max(1, Math.round(budget * spec.evalFraction));
+  return Math.max(1, Math.round(spec.evalEvery * budget / specBudget));
 }
 
 /** A name safe as one folder name. */
@@ -303,31 +312,32 @@ function folderSafe(text: string): string {
  * (whose resolved policy has no `diffusionSteps`) run once per env and seed, whatever `K`
  * holds. Each cell's config is resolved against the registry (preparing the envs it needs),
  * so a bad override fails here, naming the cell, before any run starts. `budget` overrides
- * the spec's and every `perEnv` budget.
+ * the spec's and every `perEnv` budget; `overrides` (`--set`) go on top of every run's config.
  */
 export async function expandGrid(
   spec: ExperimentSpec,
   registry: Registry,
-  options: { budget?: number; seeds?: number[] } = {},
+  options: { budget?: number; seeds?: number[]; overrides?: RawConfig } = {},
 ): Promise<Cell[]> {
   const seeds = options.seeds ?? spec.seeds;
   const cells: Cell[] = [];
   let anyDiffusion = false;
   for (const algo of spec.algos) {
     for (const env of spec.envs) {
-      const budget = options.budget ?? (spec.perEnv[env]?.budget as number | undefined) ??
-        spec.budget;
+      const specBudget = (spec.perEnv[env]?.budget as number | undefined) ?? spec.budget;
+      const budget = options.budget ?? specBudget;
       const overrides = mergeOverrides(
         spec.config,
         spec.perEnv[env] ?? {},
         spec.perAlgo[algo] ?? {},
+        options.overrides ?? {},
       );
       const base: RawConfig = {
         ...overrides,
         algo,
         env,
         steps: budget,
-        evalEvery: evalEveryFor(spec, budget),
+        evalEvery: evalEveryFor(spec, budget, specBudget),
       };
       if (spec.plugins.length > 0) base.plugins = spec.plugins;
       await prepareConfigEnv(base, registry);

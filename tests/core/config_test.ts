@@ -153,7 +153,7 @@ Deno.test("resolveConfig: run-level fields, names and plugins are validated", ()
   throwsConfig(
     () => resolveConfig({ backend: "cuda" }, registry),
     "backend",
-    "one of wasm, cpu, tensorflow, webgpu",
+    "one of wasm, cpu, tensorflow, wasm-blas, auto",
   );
   throwsConfig(() => resolveConfig({ algo: "dqn" }, registry), "unknown algorithm 'dqn'", "sac");
   throwsConfig(() => resolveConfig({ env: "Nope-v0" }, registry), "unknown env 'Nope-v0'");

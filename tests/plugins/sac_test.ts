@@ -55,11 +55,31 @@ Deno.test("sac: no updates before learningStarts, then every step reports losses
   assert.ok(Number.isFinite(m.q_loss) && m.alpha > 0);
   const m2 = sac.iterate().metrics; // policyFrequency 2: the actor and alpha step on even updates
   assert.ok(Number.isFinite(m2.actor_loss) && Number.isFinite(m2.alpha_loss));
-  assert.ok(Math.abs(m2.alpha - 0.2) < 1e-6, "alpha is the initial value before its first step");
+  // CleanRL and Stable-Baselines3 start the learned temperature at 1
+  assert.ok(Math.abs(m2.alpha - 1) < 1e-6, "alpha is alphaInit before its first step");
   const m3 = sac.iterate().metrics;
-  assert.ok(m3.alpha > 0 && Math.abs(m3.alpha - 0.2) > 1e-6, "the temperature was updated");
+  assert.ok(m3.alpha > 0 && Math.abs(m3.alpha - 1) > 1e-6, "the temperature was updated");
   sac.dispose();
   policy.dispose();
+});
+
+Deno.test("sac: autotune starts from alphaInit; without autotune alpha stays fixed", () => {
+  for (
+    const [overrides, start, learned] of [
+      [{ alphaInit: 0.3 }, 0.3, true],
+      [{ autotune: false, alpha: 0.05 }, 0.05, false],
+    ] as const
+  ) {
+    const { sac, policy } = build(4, overrides);
+    for (let i = 0; i < 64; i++) sac.iterate();
+    const first = sac.iterate().metrics.alpha;
+    assert.ok(Math.abs(first - start) < 1e-6, `alpha ${first}, expected ${start}`);
+    for (let i = 0; i < 4; i++) sac.iterate();
+    const later = sac.iterate().metrics.alpha;
+    assert.equal(Math.abs(later - start) > 1e-6, learned);
+    sac.dispose();
+    policy.dispose();
+  }
 });
 
 Deno.test("sac: state()/load() through a snapshot continues exactly like the original", () => {

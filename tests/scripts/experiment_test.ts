@@ -108,6 +108,11 @@ Deno.test("experiment grid: K multiplies only diffusion algorithms; overrides me
   const small = await expandGrid(spec, registry, { budget: 50, seeds: [7] });
   assert.equal(small.length, 12);
   assert.ok(small.every((c) => c.budget === 50 && c.seed === 7 && c.name.endsWith("-s7")));
+  // a fixed evalEvery keeps its number of evaluations when --budget changes the budget
+  const fixed = { ...spec, evalEvery: 200, perEnv: {} };
+  const rescaled = await expandGrid(fixed, registry, { budget: 250 });
+  assert.ok(rescaled.every((c) => c.raw.evalEvery === 50 && c.resolved.evalEvery === 50));
+  assert.ok((await expandGrid(fixed, registry)).every((c) => c.raw.evalEvery === 200));
   // without K, diffusion algorithms run once at their default K
   const noK = await expandGrid({ ...spec, K: null }, registry);
   assert.equal(noK.length, 16);

@@ -205,7 +205,7 @@ Deno.test("train CLI: bad input gives one clear line, exit 2, and touches no exi
     [["--env", "Nope-v0"], /env: unknown env 'Nope-v0'; registered: Pendulum-v1/],
     [
       ["--backend", "tpu"],
-      /backend: expected one of wasm, cpu, tensorflow, webgpu, wasm-blas, auto, got "tpu"/,
+      /backend: expected one of wasm, cpu, tensorflow, wasm-blas, auto, got "tpu"/,
     ],
     [["--steps", "-5"], /steps: expected an integer >= 1 <= 1000000000000, got -5/],
     [["--steps", "0"], /steps: expected an integer >= 1 <= 1000000000000, got 0/],
