@@ -66,7 +66,13 @@ export function algorithmHelp(registry: Registry, name: string): string {
   const presets = Object.entries(algo.presets ?? {});
   lines.push("", `presets (applied when --env names the env):`);
   if (presets.length === 0) lines.push("  none");
-  for (const [env, preset] of presets) lines.push(`  ${env}: ${JSON.stringify(preset)}`);
+  // envs sharing one preset (the MuJoCo tasks) on one line
+  const byPreset = new Map<string, string[]>();
+  for (const [env, preset] of presets) {
+    const text = JSON.stringify(preset);
+    byPreset.set(text, [...(byPreset.get(text) ?? []), env]);
+  }
+  for (const [text, envs] of byPreset) lines.push(`  ${envs.join(", ")}: ${text}`);
   return lines.join("\n");
 }
 

@@ -208,7 +208,8 @@ Deno.test("MountainCarContinuous: factory validates params", () => {
   assert.equal(env.goalVelocity, 0.01);
   assert.equal(createMountainCarContinuous({}).id, "MountainCarContinuous-v0");
   assert.throws(() => createMountainCarContinuous({ goal_velocity: 0 }), {
-    message: "envParams: unknown key 'goal_velocity'; allowed: goalVelocity",
+    message:
+      "envParams: unknown key 'goal_velocity' (did you mean 'goalVelocity'?); allowed: goalVelocity",
   });
   assert.throws(
     () => createMountainCarContinuous({ goalVelocity: "0" }),

@@ -32,6 +32,7 @@ Deno.test("algorithmHelp: every parameter with type, default, range and doc; the
   assert.match(text, /^ {2}policyNoise +number +0\.2 +>= 0 +std of the target policy smoothing/m);
   assert.match(text, /policyParams of its default policy 'deterministic'/);
   assert.match(text, /^ {2}Pendulum-v1: \{/m);
+  assert.match(text, /^ {2}Hopper-v4, HalfCheetah-v4, Walker2d-v4, Ant-v4, Humanoid-v4: \{/m);
   throwsConfig(() => algorithmHelp(registry, "td4"), "did you mean 'td3'");
   const lines = schemaLines({ k: { type: "string", values: ["a", "b"], default: "a", doc: "d" } });
   assert.deepEqual(lines, ['  k  string  "a"  a|b  d']);
