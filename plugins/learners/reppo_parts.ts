@@ -18,11 +18,29 @@ import { LagrangeMultiplier } from "./trust_region.ts";
  */
 export const REPPO_SCHEMA = {
   numSteps: { type: "number", integer: true, min: 1, default: 128, doc: "steps per env" },
-  numMinibatches: { type: "number", integer: true, min: 1, default: 16 },
-  updateEpochs: { type: "number", integer: true, min: 1, default: 4 },
+  numMinibatches: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 16,
+    doc: "minibatches per epoch over the rollout",
+  },
+  updateEpochs: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 4,
+    doc: "passes over each rollout",
+  },
   lr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4, doc: "actor and critic" },
-  maxGradNorm: { type: "number", min: 0, exclusiveMin: true, default: 0.5 },
-  gamma: { type: "number", min: 0, max: 1, default: 0.99 },
+  maxGradNorm: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 0.5,
+    doc: "global gradient-norm clip of each Adam step",
+  },
+  gamma: { type: "number", min: 0, max: 1, default: 0.99, doc: "discount" },
   lambda: { type: "number", min: 0, max: 1, default: 0.95, doc: "TD(lambda) mixing" },
   rewardScale: {
     type: "number",
@@ -48,7 +66,13 @@ export const REPPO_SCHEMA = {
     default: 0.5,
     doc: "target entropy = -entTargetMult * |A|",
   },
-  temperatureLr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4 },
+  temperatureLr: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 3e-4,
+    doc: "Adam rate of the temperature",
+  },
   klBound: {
     type: "number",
     min: 0,
@@ -57,7 +81,13 @@ export const REPPO_SCHEMA = {
     doc: "per-sample KL to the behaviour policy above which the loss is lambda * KL",
   },
   klStart: { type: "number", min: 0, exclusiveMin: true, default: 0.01, doc: "initial lambda" },
-  klLambdaLr: { type: "number", min: 0, exclusiveMin: true, default: 3e-4 },
+  klLambdaLr: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    default: 3e-4,
+    doc: "Adam rate of the KL multiplier",
+  },
 } as const;
 
 /** Validated REPPO parameters. */
