@@ -6,7 +6,7 @@
  * actor's Adam, the learned temperature, the KL multiplier, the reward normaliser) with their
  * checkpoint state.
  */
-import type { AlgorithmContext, Policy, Rng, RngState, ValuesOf } from "../../core/mod.ts";
+import type { AlgorithmContext, Rng, RngState, ValuesOf } from "../../core/mod.ts";
 import { Adam, ReturnNormalizer } from "../../core/tensor/mod.ts";
 import { CategoricalCritic } from "./categorical_critic.ts";
 import { Temperature } from "./critics.ts";
@@ -163,7 +163,7 @@ export class ReppoParts {
    * and the reward normaliser (discounting with `returnGamma`).
    */
   constructor(
-    context: AlgorithmContext<ReppoParams, Policy & { trainableVariables(): unknown[] }>,
+    context: AlgorithmContext<ReppoParams>,
     options: { criticInputs: number; actorVariables: Adam["vars"]; returnGamma: number },
   ) {
     const { params, rng, env } = context;
