@@ -3,6 +3,7 @@
  * status file. Every whole-file write is atomic (temp file + rename), so a crash or Ctrl-C
  * never leaves a torn checkpoint or config behind.
  */
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError } from "./schema.ts";
 import { decodeSnapshot, encodeSnapshot, TEMP_SUFFIX, writeFileAtomicSync } from "./serialize.ts";
@@ -28,15 +29,6 @@ export interface RunStatus {
   envSteps: number;
   updatedAt: string;
   error?: string;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function firstLine(e: unknown): string {
@@ -95,7 +87,7 @@ export class RunStore {
     checkRunName(name);
     checkOutFolder(out);
     let dir = `${out}/${name}`;
-    for (let i = 1; exists(dir); i++) dir = `${out}/${name}-${i}`;
+    for (let i = 1; existsSync(dir); i++) dir = `${out}/${name}-${i}`;
     try {
       Deno.mkdirSync(out, { recursive: true });
       Deno.mkdirSync(dir);
@@ -122,10 +114,10 @@ export class RunStore {
 
   /** Opens an existing run folder; `field` names it in errors (the CLI words it as a flag). */
   static open(dir: string, field = "resume"): RunStore {
-    if (!exists(dir) || !Deno.statSync(dir).isDirectory) {
+    if (!existsSync(dir) || !Deno.statSync(dir).isDirectory) {
       throw new ConfigError(`${field}: '${dir}' is not a folder`);
     }
-    if (!exists(`${dir}/${RUN_FILES.config}`)) {
+    if (!existsSync(`${dir}/${RUN_FILES.config}`)) {
       throw new ConfigError(`${field}: '${dir}' is not a run folder (no ${RUN_FILES.config})`);
     }
     return new RunStore(dir.replace(/\/+$/, ""));
@@ -138,7 +130,7 @@ export class RunStore {
 
   /** True when the run has the file. */
   has(file: string): boolean {
-    return exists(this.path(file));
+    return existsSync(this.path(file));
   }
 
   /** Writes the resolved config. */

@@ -39,6 +39,8 @@ import {
   type DiffusionPolicy,
   gatherRows,
   kernelKl,
+  meanOf,
+  minimizeKeeping,
   REPPO_SCHEMA,
   ReppoParts,
   type ReppoPartsState,
@@ -300,25 +302,13 @@ export class DiffReppo implements Algorithm {
           add("aux_loss", critic.aux);
           const temperature = parts.temperature.value;
           const lambda = parts.lagrange.value;
-          let kept: { logRatio: tf.Tensor1D; kl: tf.Tensor1D; violated: tf.Tensor1D } | null = null;
-          const actorLoss = parts.actorOptimizer.minimize(() => {
-            const out = this.actorLoss(
-              batch,
-              tf.tensor2d(actorNoise, [B, actDim]),
-              temperature,
-              lambda,
-            );
-            kept = {
-              logRatio: tf.keep(out.logRatio),
-              kl: tf.keep(out.kl),
-              violated: tf.keep(out.violated),
-            };
-            return out.loss;
-          });
-          const k = kept!;
+          const { loss: actorLoss, kept: k } = minimizeKeeping(
+            parts.actorOptimizer,
+            () => this.actorLoss(batch, tf.tensor2d(actorNoise, [B, actDim]), temperature, lambda),
+          );
           add("actor_loss", actorLoss);
-          add("kl", tf.mean(k.kl).dataSync()[0]);
-          add("kl_violated", tf.mean(k.violated).dataSync()[0]);
+          add("kl", meanOf(k.kl));
+          add("kl_violated", meanOf(k.violated));
           // K l_k estimates sum_k l_k when k is uniform: the path entropy's negative
           const pathLogRatio = tf.mul(this.K, k.logRatio) as tf.Tensor1D;
           add("temperature_loss", parts.temperature.update(pathLogRatio));

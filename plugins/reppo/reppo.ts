@@ -41,6 +41,8 @@ import {
   gatherRows,
   gaussianKl,
   type GaussianPolicy,
+  meanOf,
+  minimizeKeeping,
   type ReppoParams,
   ReppoParts,
   type ReppoPartsState,
@@ -226,26 +228,14 @@ export class Reppo implements Algorithm {
           add("aux_loss", critic.aux);
           const temperature = parts.temperature.value;
           const lambda = parts.lagrange.value;
-          let kept: { logProb: tf.Tensor1D; kl: tf.Tensor1D; violated: tf.Tensor1D } | null = null;
-          const actorLoss = parts.actorOptimizer.minimize(() => {
-            const out = this.actorLoss(
-              batch,
-              tf.tensor2d(actorNoise, [B, actDim]),
-              temperature,
-              lambda,
-            );
-            kept = {
-              logProb: tf.keep(out.logProb),
-              kl: tf.keep(out.kl),
-              violated: tf.keep(out.violated),
-            };
-            return out.loss;
-          });
-          const k = kept!;
+          const { loss: actorLoss, kept: k } = minimizeKeeping(
+            parts.actorOptimizer,
+            () => this.actorLoss(batch, tf.tensor2d(actorNoise, [B, actDim]), temperature, lambda),
+          );
           add("actor_loss", actorLoss);
-          add("kl", tf.mean(k.kl).dataSync()[0]);
-          add("kl_violated", tf.mean(k.violated).dataSync()[0]);
-          add("entropy", -tf.mean(k.logProb).dataSync()[0]);
+          add("kl", meanOf(k.kl));
+          add("kl_violated", meanOf(k.violated));
+          add("entropy", -meanOf(k.logProb));
           add("temperature_loss", parts.temperature.update(k.logProb));
           add("lagrange_loss", parts.lagrange.update(k.kl, params.klBound));
           tf.dispose([k.logProb, k.kl, k.violated]);
