@@ -39,8 +39,6 @@ import {
   type DiffusionPolicy,
   gatherRows,
   kernelKl,
-  meanOf,
-  minimizeKeeping,
   REPPO_SCHEMA,
   ReppoParts,
   type ReppoPartsState,
@@ -300,30 +298,25 @@ export class DiffReppo implements Algorithm {
           add("critic_loss", critic.loss);
           add("critic_ce", critic.ce);
           add("aux_loss", critic.aux);
-          const temperature = parts.temperature.value;
-          const lambda = parts.lagrange.value;
-          const { loss: actorLoss, kept: k } = minimizeKeeping(
-            parts.actorOptimizer,
-            () => this.actorLoss(batch, tf.tensor2d(actorNoise, [B, actDim]), temperature, lambda),
-          );
-          add("actor_loss", actorLoss);
-          add("kl", meanOf(k.kl));
-          add("kl_violated", meanOf(k.violated));
           // K l_k estimates sum_k l_k when k is uniform: the path entropy's negative
-          const pathLogRatio = tf.mul(this.K, k.logRatio) as tf.Tensor1D;
-          add("temperature_loss", parts.temperature.update(pathLogRatio));
-          add("lagrange_loss", parts.lagrange.update(k.kl, params.klBound));
-          tf.dispose([k.logRatio, k.kl, k.violated]);
+          parts.actorStep(
+            (temperature, lambda) => {
+              const out = this.actorLoss(
+                batch,
+                tf.tensor2d(actorNoise, [B, actDim]),
+                temperature,
+                lambda,
+              );
+              return { ...out, logDensity: out.logRatio };
+            },
+            add,
+            { densityScale: this.K, reportEntropy: false, klBound: params.klBound },
+          );
         });
         count++;
       }
     }
-    const metrics: Metrics = {};
-    for (const [key, v] of Object.entries(sums)) metrics[key] = v / count;
-    metrics.alpha = parts.temperature.value;
-    metrics.kl_lambda = parts.lagrange.value;
-    metrics.target_mean = data.targets.reduce((a, b) => a + b, 0) / total;
-    return metrics;
+    return parts.updateMetrics(sums, count, data.targets);
   }
 
   /** Parts, the DA-MDP, generator and counters. */

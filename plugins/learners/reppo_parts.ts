@@ -6,8 +6,9 @@
  * actor's Adam, the learned temperature, the KL multiplier, the reward normaliser) with their
  * checkpoint state.
  */
-import type { AlgorithmContext, Rng, RngState, ValuesOf } from "../../core/mod.ts";
-import { Adam, ReturnNormalizer } from "../../core/tensor/mod.ts";
+import type { AlgorithmContext, Metrics, Rng, RngState, ValuesOf } from "../../core/mod.ts";
+import { Adam, ReturnNormalizer, tf } from "../../core/tensor/mod.ts";
+import { meanOf, minimizeKeeping } from "./off_policy.ts";
 import { CategoricalCritic } from "./categorical_critic.ts";
 import { Temperature } from "./critics.ts";
 import { LagrangeMultiplier } from "./trust_region.ts";
@@ -89,6 +90,15 @@ export const REPPO_SCHEMA = {
     doc: "Adam rate of the KL multiplier",
   },
 } as const;
+
+/** An actor objective of the REPPO family on a minibatch, for {@link ReppoParts.actorStep}. */
+export interface ReppoActorObjective {
+  loss: tf.Scalar;
+  /** The log density whose negative (times `densityScale`) estimates the entropy: `[batch]`. */
+  logDensity: tf.Tensor1D;
+  kl: tf.Tensor1D;
+  violated: tf.Tensor1D;
+}
 
 /** Validated REPPO parameters. */
 export type ReppoParams = ValuesOf<typeof REPPO_SCHEMA>;
@@ -215,6 +225,48 @@ export class ReppoParts {
       this.returnNormalizer.load(state.returnNormalizer);
     }
     this.rng.load(state.rng);
+  }
+
+  /**
+   * One actor step on `objective` (given the current temperature and multiplier), then the
+   * temperature's step on the entropy estimate `-densityScale * logDensity` and the
+   * multiplier's on the KL; the losses and KL statistics go to `add` (`entropy` too with
+   * `reportEntropy`). Call it inside a tidy.
+   */
+  actorStep(
+    objective: (temperature: number, lambda: number) => ReppoActorObjective,
+    add: (key: string, value: number) => void,
+    options: { densityScale: number; reportEntropy: boolean; klBound: number },
+  ): void {
+    const temperature = this.temperature.value;
+    const lambda = this.lagrange.value;
+    const { loss, kept } = minimizeKeeping(
+      this.actorOptimizer,
+      () => objective(temperature, lambda),
+    );
+    add("actor_loss", loss);
+    add("kl", meanOf(kept.kl));
+    add("kl_violated", meanOf(kept.violated));
+    if (options.reportEntropy) add("entropy", -meanOf(kept.logDensity));
+    const density = options.densityScale === 1
+      ? kept.logDensity
+      : tf.mul(options.densityScale, kept.logDensity) as tf.Tensor1D;
+    add("temperature_loss", this.temperature.update(density));
+    add("lagrange_loss", this.lagrange.update(kept.kl, options.klBound));
+    tf.dispose([kept.logDensity, kept.kl, kept.violated]);
+  }
+
+  /**
+   * An update's metrics: the means of what `add` summed over its `count` minibatches, the
+   * temperature, the multiplier and the mean TD(lambda) target.
+   */
+  updateMetrics(sums: Record<string, number>, count: number, targets: Float32Array): Metrics {
+    const metrics: Metrics = {};
+    for (const [key, v] of Object.entries(sums)) metrics[key] = v / count;
+    metrics.alpha = this.temperature.value;
+    metrics.kl_lambda = this.lagrange.value;
+    metrics.target_mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    return metrics;
   }
 
   /** Frees tensors (not the policy's). */

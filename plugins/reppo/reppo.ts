@@ -41,8 +41,6 @@ import {
   gatherRows,
   gaussianKl,
   type GaussianPolicy,
-  meanOf,
-  minimizeKeeping,
   type ReppoParams,
   ReppoParts,
   type ReppoPartsState,
@@ -226,29 +224,24 @@ export class Reppo implements Algorithm {
           add("critic_loss", critic.loss);
           add("critic_ce", critic.ce);
           add("aux_loss", critic.aux);
-          const temperature = parts.temperature.value;
-          const lambda = parts.lagrange.value;
-          const { loss: actorLoss, kept: k } = minimizeKeeping(
-            parts.actorOptimizer,
-            () => this.actorLoss(batch, tf.tensor2d(actorNoise, [B, actDim]), temperature, lambda),
+          parts.actorStep(
+            (temperature, lambda) => {
+              const out = this.actorLoss(
+                batch,
+                tf.tensor2d(actorNoise, [B, actDim]),
+                temperature,
+                lambda,
+              );
+              return { ...out, logDensity: out.logProb };
+            },
+            add,
+            { densityScale: 1, reportEntropy: true, klBound: params.klBound },
           );
-          add("actor_loss", actorLoss);
-          add("kl", meanOf(k.kl));
-          add("kl_violated", meanOf(k.violated));
-          add("entropy", -meanOf(k.logProb));
-          add("temperature_loss", parts.temperature.update(k.logProb));
-          add("lagrange_loss", parts.lagrange.update(k.kl, params.klBound));
-          tf.dispose([k.logProb, k.kl, k.violated]);
         });
         count++;
       }
     }
-    const metrics: Metrics = {};
-    for (const [key, v] of Object.entries(sums)) metrics[key] = v / count;
-    metrics.alpha = parts.temperature.value;
-    metrics.kl_lambda = parts.lagrange.value;
-    metrics.target_mean = data.targets.reduce((a, b) => a + b, 0) / total;
-    return metrics;
+    return parts.updateMetrics(sums, count, data.targets);
   }
 
   /** Parts, generator and counters. */
