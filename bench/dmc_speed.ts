@@ -1,10 +1,12 @@
 /**
  * DMC task measurements behind `deno task bench dmc-speed`, through the registry: env steps per
  * second through the framework's `VecEnv` beside a bare `mj_step` loop on the same model, and
- * the returns of a zero-action and a uniformly random policy over 1000-step episodes.
+ * the returns of a zero-action and a uniformly random policy come from mujoco_speed.ts's
+ * `baselineReturns`, which serves any registered env.
  */
-import { meanStd, type Registry, Rng, VecEnv } from "../core/mod.ts";
+import { type Registry, Rng, VecEnv } from "../core/mod.ts";
 import { dmcRawLoop } from "../plugins/dmc/mod.ts";
+import { uniformActions } from "./mujoco_speed.ts";
 import { cpuMilliseconds } from "./update_timing.ts";
 
 /** Speed figures of one task. */
@@ -15,10 +17,6 @@ export interface DmcSpeed {
   rawStepsPerSecond: number;
   /** `1 - vec / raw`: the share of time the framework (observation, reward, stepping) adds. */
   overhead: number;
-}
-
-function uniformActions(rng: Rng, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = rng.uniformRange(-1, 1);
 }
 
 /**
@@ -36,6 +34,7 @@ export async function measureDmcSpeed(
   const vec = new VecEnv(() => registry.env(id).create({}), 1, 0);
   const raw = dmcRawLoop(vec.envs[0]);
   const rng = new Rng(1);
+  const { low, high } = vec.actionSpace;
   const actions = new Float32Array(vec.actDim);
   const ended = new Uint8Array(steps);
   let bestVec = Infinity;
@@ -46,7 +45,7 @@ export async function measureDmcSpeed(
         bestVec,
         cpuMilliseconds(() => {
           for (let i = 0; i < steps; i++) {
-            uniformActions(rng, actions);
+            uniformActions(rng, low, high, actions);
             ended[i] = vec.step(actions).episodes.length;
           }
         }),
@@ -56,7 +55,7 @@ export async function measureDmcSpeed(
         bestRaw,
         cpuMilliseconds(() => {
           for (let i = 0; i < steps; i++) {
-            uniformActions(rng, actions);
+            uniformActions(rng, low, high, actions);
             raw.step(actions);
             if (ended[i]) raw.reset();
           }
@@ -74,33 +73,4 @@ export async function measureDmcSpeed(
     rawStepsPerSecond,
     overhead: 1 - vecEnvStepsPerSecond / rawStepsPerSecond,
   };
-}
-
-/** Mean and standard deviation of the episode return of the zero or a uniformly random policy. */
-export async function dmcBaselineReturns(
-  registry: Registry,
-  id: string,
-  options: { policy: "zero" | "random"; episodes: number; seed: number },
-): Promise<{ mean: number; std: number }> {
-  await registry.prepareEnv(id);
-  const env = registry.env(id).create({});
-  const rng = new Rng(options.seed).fork("actions");
-  const action = new Float32Array(env.actionSpace.low.length);
-  const returns: number[] = [];
-  try {
-    for (let e = 0; e < options.episodes; e++) {
-      env.reset(options.seed + e);
-      let ret = 0;
-      for (;;) {
-        if (options.policy === "random") uniformActions(rng, action);
-        const r = env.step(action);
-        ret += r.reward;
-        if (r.terminated || r.truncated) break;
-      }
-      returns.push(ret);
-    }
-  } finally {
-    env.close?.();
-  }
-  return meanStd(returns);
 }

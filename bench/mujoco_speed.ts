@@ -18,7 +18,13 @@ export interface MujocoSpeed {
   overhead: number;
 }
 
-function uniformActions(rng: Rng, low: Float32Array, high: Float32Array, out: Float32Array): void {
+/** Uniform actions in the Box `[low, high]`, into `out`. */
+export function uniformActions(
+  rng: Rng,
+  low: Float32Array,
+  high: Float32Array,
+  out: Float32Array,
+): void {
   for (let i = 0; i < out.length; i++) out[i] = rng.uniformRange(low[i], high[i]);
 }
 

@@ -373,7 +373,8 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "every DMC task: env steps/s through VecEnv beside a bare mj_step loop, zero-action and random returns",
     run: async () => {
-      const { measureDmcSpeed, dmcBaselineReturns } = await import("../bench/dmc_speed.ts");
+      const { measureDmcSpeed } = await import("../bench/dmc_speed.ts");
+      const { baselineReturns } = await import("../bench/mujoco_speed.ts");
       const { DMC_ENV_IDS } = await import("../plugins/dmc/mod.ts");
       const registry = builtinRegistry();
       const lines = [
@@ -384,12 +385,12 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
       ];
       for (const id of DMC_ENV_IDS) {
         const speed = await measureDmcSpeed(registry, id, { steps: 5_000 });
-        const zero = await dmcBaselineReturns(registry, id, {
+        const zero = await baselineReturns(registry, id, {
           policy: "zero",
           episodes: 3,
           seed: 0,
         });
-        const random = await dmcBaselineReturns(registry, id, {
+        const random = await baselineReturns(registry, id, {
           policy: "random",
           episodes: 10,
           seed: 0,
