@@ -24,6 +24,7 @@ import {
   type MetricsRow,
   type Plugin,
   type PolicyFile,
+  policyFile,
   type Progress,
   type RawConfig,
   Registry,
@@ -411,18 +412,7 @@ export class Agent<A extends string = string> {
     );
     const { config } = this.resolved;
     store.writeConfig(config);
-    const file: PolicyFile = {
-      format: "dmerl-policy",
-      version: 1,
-      policy: config.policy,
-      policyParams: config.policyParams,
-      algo: config.algo,
-      env: config.env,
-      envParams: config.envParams,
-      envSteps: 0,
-      weights: this.policyNow.weights(),
-    };
-    store.writeSnapshot(RUN_FILES.policy, file);
+    store.writeSnapshot(RUN_FILES.policy, policyFile(config, this.policyNow, 0));
     store.writeStatus({ status: "interrupted", envSteps: 0 });
   }
 

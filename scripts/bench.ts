@@ -4,8 +4,17 @@
  * through the same CLI users run, then summarises their evaluation curves and wall-clock.
  */
 import { runTrainChild } from "./train_child.ts";
+import { CONFIG_KEYS } from "../core/config.ts";
 import { ConfigError, meanStd, type MetricsRow, resolveConfig, RunStore } from "../core/mod.ts";
-import { type FlagSpec, formatReturn, parseFlags, runMain, usage } from "./cli.ts";
+import {
+  type FlagSpec,
+  formatReturn,
+  parseFlags,
+  parseSets,
+  runMain,
+  usage,
+  withSets,
+} from "./cli.ts";
 import {
   MODE_RADIUS,
   modesOf,
@@ -206,32 +215,14 @@ export async function modeShares(runDir: string): Promise<Record<string, number>
 }
 
 /**
- * Applies `path=value` overrides (`value` parsed as JSON when it parses, else a string) to a
- * run config, e.g. `policyParams.diffusionSteps=4`.
+ * `--set PATH=VALUE` overrides on a benchmark's run config, as `train --set` reads them (one
+ * parser, scripts/cli.ts's `parseSets`), e.g. `policyParams.diffusionSteps=4`.
  */
 export function applyOverrides(
   config: Record<string, unknown>,
   overrides: string[],
 ): Record<string, unknown> {
-  for (const item of overrides) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new ConfigError(`--set: expected path=value, got '${item}'`);
-    const path = item.slice(0, eq).split(".");
-    const text = item.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = text;
-    }
-    let node = config;
-    for (const key of path.slice(0, -1)) {
-      if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = value;
-  }
-  return config;
+  return withSets(config, parseSets(overrides, CONFIG_KEYS));
 }
 
 const FLAGS: Record<string, FlagSpec> = {

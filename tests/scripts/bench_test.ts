@@ -14,7 +14,7 @@ Deno.test("bench --set overrides nested run-config fields, parsing JSON values",
     algoParams: { surrogate: "augmented" },
     policyParams: { diffusionSteps: 4, hidden: [32, 32] },
   });
-  throwsConfig(() => applyOverrides({}, ["nonsense"]), "--set: expected path=value");
+  throwsConfig(() => applyOverrides({}, ["nonsense"]), "--set: expected PATH=VALUE");
 });
 
 Deno.test("bench: a tiny multimodality benchmark runs, summarises and measures mode shares", async () => {
