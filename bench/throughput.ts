@@ -101,7 +101,8 @@ export interface ThroughputReport {
 
 /**
  * Times each loop of `cases` on wasm-blas (wasm when no BLAS loads) with `threads` BLAS
- * threads, the env alone (`envSteps` steps, best of 3 rounds of CPU time), and the PyTorch peer
+ * threads, the env alone (the first case's env, a MuJoCo task: `envSteps` steps through a
+ * one-copy VecEnv, best of `envRounds` rounds of CPU time), and the PyTorch peer
  * with every pool pinned to `threads` and its windows scaled by `peerScale`.
  */
 export async function measureThroughput(
@@ -164,15 +165,20 @@ export function formatThroughput(report: ThroughputReport): string {
     `## hopper-throughput: whole learning loops on ${env.id}, CleanRL's settings, ` +
     `${report.threads} thread(s)`,
     "",
-    "dmerl: the loop as `train` runs it (acting, the MuJoCo step, replay or rollout, updates) on",
-    `${report.backend}, one process, one env. SAC family: env steps once learning has started`,
-    `(learningStarts lowered to ${SHORT_LEARNING_STARTS} so the warm-up is short; one update per`,
-    "env step, the actor and temperature stepped twice every 2nd). PPO family: whole iterations",
-    "(a rollout of 2048 env steps, then 10 epochs x 32 minibatches) after a warm-up iteration.",
-    "CPU is this process's user + system time; 1M steps: the time the window implies for a",
-    "1M-step run on one core. PyTorch peer: the same acting (batch 1) and update schedule on",
-    "random data, NO simulator; dmerl's figure includes the MuJoCo step, whose cost alone is the",
-    "last row, so `dmerl - env` compares like with like.",
+    `dmerl: the loop as \`train\` runs it (acting, the MuJoCo step, replay or rollout, updates)`,
+    `on ${report.backend}, one process, one env. SAC family: env steps once learning has`,
+    `started (learningStarts lowered to ${SHORT_LEARNING_STARTS} so that the warm-up is short), one update`,
+    "per env step, the actor and temperature stepped twice every 2nd. PPO family:",
+    "whole iterations (a rollout of 2048 env steps, then 10 epochs x 32 minibatches) after a",
+    "warm-up iteration. Windows are short (column 2: env steps timed, in brackets the env steps",
+    "before them): a few hundred env steps for SAC, fewer for DiffSAC K=8 (about 50 ms an env",
+    "step), one rollout for PPO and DiffPPO (DiffPPO's is 16,384 denoising steps); figures from a",
+    "busy machine are indicative only. CPU is this process's user + system time; 1M steps is the",
+    "time the window implies for a 1M-step run on one core.",
+    "",
+    "PyTorch peer: the same acting (batch 1) and update schedule on random data, with NO",
+    "simulator: dmerl's figures include the MuJoCo step, whose cost alone (CPU) is the last row,",
+    "so the last column compares like with like by subtracting it from dmerl's CPU and wall ms.",
     "",
     "| loop | window: env steps (after) | env steps/s CPU / wall | ms per env step CPU / wall | 1M steps, h CPU / wall | PyTorch ms per env step CPU / wall | PyTorch 1M steps, h CPU / wall | (dmerl - env) / PyTorch CPU / wall |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
