@@ -48,33 +48,74 @@ async function buildForTiming(
   return { algo, policy: pol, params, env, numEnvs: config.numEnvs };
 }
 
+/** A window of whole iterations: its env steps, wall-clock and CPU milliseconds. */
+export interface EnvStepWindow {
+  /** Env steps taken in the window (whole iterations, so at least the steps asked for). */
+  envSteps: number;
+  /** Env steps taken before the window (the warm-up). */
+  afterSteps: number;
+  /** Wall-clock milliseconds of the window. */
+  wallMs: number;
+  /** This process's CPU milliseconds (user + system) over the window. */
+  cpuMs: number;
+}
+
 /**
- * Builds `algo` on `env` (its preset applies), iterates until `warmupSteps` env steps are taken
- * plus one more iteration to warm up kernels, then returns the milliseconds per env step over
- * at least `measureSteps` further env steps. An iteration is one env step plus one update for
- * the SAC family and one whole rollout plus its update epochs for the PPO family, so
- * `measureSteps` should cover whole rollouts there.
+ * Builds `algo` on `env` (its preset applies) under `backend` (default wasm), iterates until
+ * `warmupSteps` env steps are taken plus one more iteration to warm up kernels, then times
+ * whole iterations until at least `measureSteps` further env steps are taken. An iteration is
+ * one env step plus one update for the SAC family and one whole rollout plus its update epochs
+ * for the PPO family, so `measureSteps` should cover whole rollouts there. `threads` sets the
+ * BLAS threads under wasm-blas (default: `DMERL_BLAS_THREADS`, else 1).
  */
-export async function timeEnvSteps(
+export async function measureEnvSteps(
   registry: Registry,
   raw: Record<string, unknown>,
-  options: { warmupSteps: number; measureSteps: number },
-): Promise<number> {
-  await useBackend("wasm");
+  options: {
+    warmupSteps: number;
+    measureSteps: number;
+    backend?: "wasm" | "wasm-blas";
+    threads?: number;
+  },
+): Promise<EnvStepWindow> {
+  await useBackend(options.backend ?? "wasm");
+  if (options.backend === "wasm-blas" && options.threads) {
+    enableNativeMatMul({ threads: options.threads });
+  }
   const { algo, policy: pol } = await buildForTiming(
     registry,
     raw,
     () => options.warmupSteps + 2 * options.measureSteps + 10_000,
   );
-  while (algo.envSteps < options.warmupSteps) algo.iterate();
-  algo.iterate();
-  const startSteps = algo.envSteps;
-  const t0 = performance.now();
-  while (algo.envSteps - startSteps < options.measureSteps) algo.iterate();
-  const ms = (performance.now() - t0) / (algo.envSteps - startSteps);
-  algo.dispose();
-  pol.dispose();
-  return ms;
+  try {
+    while (algo.envSteps < options.warmupSteps) algo.iterate();
+    algo.iterate();
+    const startSteps = algo.envSteps;
+    const cpu0 = cpuUsage();
+    const t0 = performance.now();
+    while (algo.envSteps - startSteps < options.measureSteps) algo.iterate();
+    const wallMs = performance.now() - t0;
+    const cpu = cpuUsage(cpu0);
+    return {
+      envSteps: algo.envSteps - startSteps,
+      afterSteps: startSteps,
+      wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  } finally {
+    algo.dispose();
+    pol.dispose();
+  }
+}
+
+/** Wall-clock milliseconds per env step of {@link measureEnvSteps}'s window on the wasm backend. */
+export async function timeEnvSteps(
+  registry: Registry,
+  raw: Record<string, unknown>,
+  options: { warmupSteps: number; measureSteps: number },
+): Promise<number> {
+  const window = await measureEnvSteps(registry, raw, options);
+  return window.wallMs / window.envSteps;
 }
 
 /** One algorithm's update, prepared on a real env with a filled replay buffer. */
@@ -189,7 +230,7 @@ export const HUMANOID_UPDATES: UpdateCase[] = [
 ];
 
 /** The CPU model name where the OS says it (Linux), else the architecture. */
-function cpuModel(): string {
+export function cpuModel(): string {
   try {
     const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n")
       .find((l) => l.startsWith("model name"));
@@ -216,19 +257,18 @@ interface PeerReport {
 }
 
 /**
- * Runs the PyTorch peer script with every thread pool pinned to `threads`; the reason when
- * python3 or torch is missing.
+ * Runs the PyTorch peer script `script` of bench/peers/ with `args` (which ask it for one JSON
+ * object); the parsed object, or the reason when python3 or torch is missing. The one place
+ * that spawns a peer.
  */
-async function torchPeer(threads: number): Promise<PeerReport | string> {
-  const script = new URL("./peers/torch_update.py", import.meta.url).pathname;
+export async function runTorchPeer<T>(script: string, args: string[]): Promise<T | string> {
+  const path = new URL(`./peers/${script}`, import.meta.url).pathname;
   let why = "python3 not found";
   // Debian's python3-torch lives in the system interpreter, which a PATH python may shadow
   for (const python of ["python3", "/usr/bin/python3"]) {
     try {
-      const out = await new Deno.Command(python, {
-        args: [script, "--json", "--threads", String(threads)],
-        stderr: "piped",
-      }).output();
+      const out = await new Deno.Command(python, { args: [path, ...args], stderr: "piped" })
+        .output();
       const text = new TextDecoder().decode(out.stdout).trim();
       if (out.success && text.startsWith("{")) return JSON.parse(text);
       why = text || new TextDecoder().decode(out.stderr).trim().split("\n").pop() || why;
@@ -237,6 +277,11 @@ async function torchPeer(threads: number): Promise<PeerReport | string> {
     }
   }
   return why;
+}
+
+/** The update peer with every thread pool pinned to `threads`; the reason when it cannot run. */
+function torchPeer(threads: number): Promise<PeerReport | string> {
+  return runTorchPeer("torch_update.py", ["--json", "--threads", String(threads)]);
 }
 
 /**

@@ -283,6 +283,15 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
       return await updateTable(builtinRegistry(), undefined, { threads });
     },
   },
+  "hopper-throughput": {
+    description:
+      "env steps/s and hours per 1M steps on Hopper-v4, CleanRL's settings: SAC, DiffSAC K=8, PPO, DiffPPO K=8, the env alone, and a PyTorch peer replaying the same update schedule (no simulator); DMERL_BLAS_THREADS=2 runs both sides on two threads",
+    run: async () => {
+      const { formatThroughput, measureThroughput } = await import("../bench/throughput.ts");
+      const threads = Number(Deno.env.get("DMERL_BLAS_THREADS") ?? "1");
+      return formatThroughput(await measureThroughput(builtinRegistry(), undefined, { threads }));
+    },
+  },
   "step-time": {
     description:
       "wall-clock per 1k env steps on Pendulum-v1 with each algorithm's preset, once learning has started",

@@ -69,9 +69,18 @@ except ImportError:
     sys.exit(0)
 
 OBS, ACT, BATCH, HIDDEN = 376, 17, 256, 256
+LOG_ACTION_HIGH = math.log(0.4)  # Humanoid's action Box is [-0.4, 0.4]
 GAMMA, TAU = 0.99, 0.005
 LOG_2PI = math.log(2 * math.pi)
 LOG_4PI = math.log(4 * math.pi)
+
+
+def set_sizes(obs, act, batch, hidden, action_high):
+    """Sets the sizes the classes below build with (Humanoid-v4's until called): observation
+    and action widths, batch, hidden width, and the half-width of the action Box."""
+    global OBS, ACT, BATCH, HIDDEN, LOG_ACTION_HIGH
+    OBS, ACT, BATCH, HIDDEN = obs, act, batch, hidden
+    LOG_ACTION_HIGH = math.log(action_high)
 
 
 def mlp(inputs, outputs, hidden, activation):
@@ -147,7 +156,7 @@ class GaussianActor(nn.Module):
     def __init__(self):
         super().__init__()
         self.net = mlp(OBS, 2 * ACT, [HIDDEN, HIDDEN], nn.ReLU)
-        self.log_scale_sum = ACT * math.log(0.4)  # Humanoid's action Box is [-0.4, 0.4]
+        self.log_scale_sum = ACT * LOG_ACTION_HIGH
 
     def sample(self, obs, noise):
         out = self.net(obs)
@@ -186,7 +195,8 @@ class DiffusionActor(nn.Module):
     def log_normal(x, mean, eta):
         return -(((x - mean) ** 2) / (4 * eta) + 0.5 * (torch.log(eta) + LOG_4PI)).sum(1)
 
-    def denoise(self, obs, a, k, noise):
+    def mean_eta(self, obs, a, k):
+        """The denoising kernel's mean and eta_k at (s, a^k, k), per-sample k."""
         # per-sample k, as dmerl computes it: a one-hot matMul for eta, the time MLP on every row
         one_hot = F.one_hot(k - 1, self.K).float()
         eta = (one_hot @ F.softplus(self.dt_param).reshape(-1, 1)) / F.softplus(self.friction)
@@ -194,7 +204,10 @@ class DiffusionActor(nn.Module):
         angle = t @ self.freq + self.phase
         emb = self.time_net(torch.cat([torch.sin(angle), torch.cos(angle)], 1))
         f = self.score_net(torch.cat([a, obs, emb], 1))
-        mean = a + eta * (-a / self.sigma0**2 + f)
+        return a + eta * (-a / self.sigma0**2 + f), eta
+
+    def denoise(self, obs, a, k, noise):
+        mean, eta = self.mean_eta(obs, a, k)
         nxt = mean + torch.sqrt(2 * eta) * noise
         log_q = self.log_normal(nxt, mean, eta)
         back = nxt - eta * nxt / self.sigma0**2
