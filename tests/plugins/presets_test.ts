@@ -48,10 +48,13 @@ Deno.test("MuJoCo presets: CleanRL's SAC, TD3 and PPO settings on every locomoti
   assert.equal(diffsac.algoParams.learningStarts, 5000);
 });
 
-Deno.test("the Pendulum presets keep the temperature start their benchmarks were measured with", () => {
+Deno.test("the Pendulum presets keep the settings their benchmarks were measured with", () => {
   for (const algo of ["sac", "diffsac", "diffwpo"]) {
     const { config } = resolveConfig({ algo, env: "Pendulum-v1" }, registry);
     assert.equal(config.algoParams.alphaInit, 0.2, algo);
+    // learning from step 1,000 of 10,000, not CleanRL's MuJoCo 5,000
+    assert.equal(config.algoParams.learningStarts, 1000, algo);
+    assert.equal(config.steps, 10_000, algo);
   }
   // elsewhere the learned temperature starts where CleanRL's and Stable-Baselines3's does
   const { config } = resolveConfig({ algo: "sac", env: "MountainCarContinuous-v0" }, registry);
