@@ -5,6 +5,7 @@
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
 import { type AdamStepConstants, WasmTensorKernels } from "./wasm_kernels.ts";
+import { silu } from "./fused_chain.ts";
 import type { Rng } from "../rng.ts";
 import type { NamedArrays } from "../serialize.ts";
 import type { OnnxGraph } from "./onnx.ts";
@@ -31,7 +32,7 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
     case "tanh":
       return tf.tanh(x);
     case "silu":
-      return tf.mul(x, tf.sigmoid(x));
+      return silu(x); // x * sigmoid(x); its gradient one fused pass on wasm (same bits)
     case "gelu": {
       // tanh approximation (Hendrycks & Gimpel): tfjs has no exact erf-based GELU kernel.
       const inner = tf.mul(tf.add(x, tf.mul(0.044715, tf.pow(x, 3))), Math.sqrt(2 / Math.PI));

@@ -29,8 +29,11 @@ import {
   exportPolicyOnnx,
   exportVariables,
   importVariables,
+  langevinLogDensity,
+  langevinStep,
   linear,
   Mlp,
+  noisingMean,
   ObsNormalizer,
   type OnnxExportable,
   type OnnxGraph,
@@ -120,8 +123,6 @@ export interface ChainSample {
   /** sum_k l_k: `[batch]`. */
   logRatioSum: tf.Tensor1D;
 }
-
-const LOG_4PI = Math.log(4 * Math.PI);
 
 /** The rows of a matrix, differentiably (tf.unstack's gradient fails on a single row). */
 function rowsOf(x: tf.Tensor2D): tf.Tensor1D[] {
@@ -243,9 +244,12 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     return tf.add(linear(this.timeEmbedding(ks), wE, null), this.scoreNet.layers[0].b);
   }
 
-  /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */
-  denoiseMean(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
-    mean: tf.Tensor2D;
+  /**
+   * The score network's first-layer pre-activation `h1` at `(a, s, k)` and the step's eta, per
+   * sample (`[batch, H]`, `[batch, actDim]`).
+   */
+  private kernelInputs(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
+    h1: tf.Tensor2D;
     eta: tf.Tensor2D;
   } {
     const { wA, wS, wE } = this.firstLayerBlocks();
@@ -254,32 +258,28 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
       linear(a, wA, null),
       tf.add(linear(obs, wS, null), tf.matMul(oneHot, this.timeOffsets(wE))),
     ) as tf.Tensor2D;
-    return this.meanFrom(a, h1, tf.matMul(oneHot, this.etaTable()));
+    return { h1, eta: tf.matMul(oneHot, this.etaTable()) };
   }
 
-  /**
-   * The denoising mean `a + eta (-a / sigma0^2 + f)` given the score network's first-layer
-   * pre-activation `h1` at `(a, s, k)`.
-   */
-  private meanFrom(a: tf.Tensor2D, h1: tf.Tensor2D, eta: tf.Tensor2D): {
+  /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */
+  denoiseMean(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
     mean: tf.Tensor2D;
     eta: tf.Tensor2D;
   } {
-    const f = this.scoreNet.apply(activate(h1, this.scoreNet.activation), true, 1);
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    const f = this.score(h1);
     const drift = tf.add(tf.mul(a, -1 / (this.sigma0 * this.sigma0)), f);
     return { mean: tf.add(a, tf.mul(eta, drift)) as tf.Tensor2D, eta };
   }
 
-  /** Diagonal Gaussian log density summed over dims, variance `2 eta`. */
-  private static logNormal(x: tf.Tensor, mean: tf.Tensor, eta: tf.Tensor): tf.Tensor1D {
-    const sq = tf.div(tf.square(tf.sub(x, mean)), tf.mul(4, eta));
-    return tf.neg(tf.sum(tf.add(sq, tf.mul(0.5, tf.add(tf.log(eta), LOG_4PI))), 1)) as tf.Tensor1D;
+  /** The score network's output f given its first-layer pre-activation `h1`. */
+  private score(h1: tf.Tensor2D): tf.Tensor2D {
+    return this.scoreNet.apply(activate(h1, this.scoreNet.activation), true, 1);
   }
 
   /** log pi(a^k | a^{k-1}) of the noising kernel. */
   logNoising(a: tf.Tensor2D, prev: tf.Tensor2D, eta: tf.Tensor2D): tf.Tensor1D {
-    const mean = tf.sub(prev, tf.mul(eta, tf.div(prev, this.sigma0 * this.sigma0)));
-    return DiffusionPolicy.logNormal(a, mean, eta);
+    return langevinLogDensity(a, noisingMean(prev, eta, this.sigma0), eta);
   }
 
   /**
@@ -291,7 +291,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     logRatio: tf.Tensor1D;
   } {
     const { mean, eta } = this.denoiseMean(obs, a, k);
-    const logQ = DiffusionPolicy.logNormal(prev, mean, eta);
+    const logQ = langevinLogDensity(prev, mean, eta);
     return { logQ, logRatio: tf.sub(logQ, this.logNoising(a, prev, eta)) as tf.Tensor1D };
   }
 
@@ -300,20 +300,9 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
    * its log ratio l_k. Gradients flow through a^{k-1} into the parameters.
    */
   denoise(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D, noise: tf.Tensor2D): DenoiseStep {
-    const { mean, eta } = this.denoiseMean(obs, a, k);
-    return this.stepFrom(a, mean, eta, noise);
-  }
-
-  /** The reparameterised step from a^k given the kernel's mean and eta, with l_k. */
-  private stepFrom(
-    a: tf.Tensor2D,
-    mean: tf.Tensor2D,
-    eta: tf.Tensor2D,
-    noise: tf.Tensor2D,
-  ): DenoiseStep {
-    const next = tf.add(mean, tf.mul(tf.sqrt(tf.mul(2, eta)), noise)) as tf.Tensor2D;
-    const logQ = DiffusionPolicy.logNormal(next, mean, eta);
-    return { next, logQ, logRatio: tf.sub(logQ, this.logNoising(a, next, eta)) as tf.Tensor1D };
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    // the mean, the step and both log densities: one fused op (core/tensor/fused_chain.ts)
+    return langevinStep(a, this.score(h1), eta, noise, this.sigma0);
   }
 
   /**
@@ -339,8 +328,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
       const h1 = tf.add(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
       // eta_k on every row as ones @ eta_k: broadcastTo's gradient is one slice and add per row
       const eta = linear(ones, tf.reshape(etas[k - 1], [1, -1]), null);
-      const { mean } = this.meanFrom(a, h1, eta);
-      const step = this.stepFrom(a, mean, eta, slots[K - k + 1]);
+      const step = langevinStep(a, this.score(h1), eta, slots[K - k + 1], this.sigma0);
       a = step.next;
       latents.push(a);
       logRatios.push(step.logRatio);

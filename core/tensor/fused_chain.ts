@@ -1,0 +1,473 @@
+/**
+ * Fused passes of the diffusion policy's denoising chain on the TensorFlow.js wasm backend: one
+ * Euler-Maruyama step of the controlled Langevin chain with its log densities, forward and
+ * backward, and the SiLU activation's backward pass. Each replaces dozens of small kernels (each
+ * with its own output allocation, engine bookkeeping and, under a gradient tape, a copy of every
+ * saved input) by one SIMD pass of core/tensor/wasm_kernels.ts's encoder over the backend's
+ * memory.
+ *
+ * Both do the tensor form's float32 operations in the same order, forward and backward (the
+ * backward pass follows tfjs's gradient functions and the order in which its tape accumulates
+ * them), so the fused and the tensor form give identical bits; the tensor form runs wherever the
+ * kernels are not available (the `cpu` backend, an engine without WebAssembly SIMD).
+ */
+import { tf } from "./tf.ts";
+import {
+  type Body,
+  elementwiseFunction,
+  type Lanes,
+  localGet,
+  localSet,
+  moduleBytes,
+  offsetOf,
+  simd,
+  type WasmBackendInternals,
+} from "./wasm_kernels.ts";
+
+/** One step of the chain: a^{k-1}, log q(a^{k-1} | a^k) and l_k per sample. */
+export interface LangevinStep {
+  /** `[batch, actDim]`. */
+  next: tf.Tensor2D;
+  /** `[batch]`. */
+  logQ: tf.Tensor1D;
+  /** `log q(a^{k-1} | a^k) - log pi(a^k | a^{k-1})`: `[batch]`. */
+  logRatio: tf.Tensor1D;
+}
+
+const LOG_4PI = Math.log(4 * Math.PI);
+
+/** Diagonal Gaussian log density summed over dims (axis 1), variance `2 eta`: the tensor form. */
+export function langevinLogDensity(x: tf.Tensor, mean: tf.Tensor, eta: tf.Tensor): tf.Tensor1D {
+  const sq = tf.div(tf.square(tf.sub(x, mean)), tf.mul(4, eta));
+  return tf.neg(tf.sum(tf.add(sq, tf.mul(0.5, tf.add(tf.log(eta), LOG_4PI))), 1)) as tf.Tensor1D;
+}
+
+/** Mean of the noising kernel pi(a^k | a^{k-1}): `prev - eta prev / sigma0^2` (tensor form). */
+export function noisingMean(prev: tf.Tensor, eta: tf.Tensor, sigma0: number): tf.Tensor {
+  return tf.sub(prev, tf.mul(eta, tf.div(prev, sigma0 * sigma0)));
+}
+
+/**
+ * The tensor form of {@link langevinStep}: `mean = a + eta (-a / sigma0^2 + f)`, `next = mean +
+ * sqrt(2 eta) noise`, `logQ = log N(next; mean, 2 eta)`, `logRatio = logQ - log N(a; next - eta
+ * next / sigma0^2, 2 eta)`.
+ */
+export function langevinStepTensor(
+  a: tf.Tensor2D,
+  f: tf.Tensor2D,
+  eta: tf.Tensor2D,
+  noise: tf.Tensor2D,
+  sigma0: number,
+): LangevinStep {
+  const drift = tf.add(tf.mul(a, -1 / (sigma0 * sigma0)), f);
+  const mean = tf.add(a, tf.mul(eta, drift));
+  const next = tf.add(mean, tf.mul(tf.sqrt(tf.mul(2, eta)), noise)) as tf.Tensor2D;
+  const logQ = langevinLogDensity(next, mean, eta);
+  const logPi = langevinLogDensity(a, noisingMean(next, eta, sigma0), eta);
+  return { next, logQ, logRatio: tf.sub(logQ, logPi) as tf.Tensor1D };
+}
+
+/** `x * sigmoid(x)`: the tensor form of {@link silu}. */
+export function siluTensor(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+// --- the kernels ---
+
+type Code = number[];
+
+/** Expression helpers over one lane width for a kernel body. */
+function ops(l: Lanes, use: Parameters<Body>[1]) {
+  const bin = (op: Code) => (x: Code, y: Code): Code => [...x, ...y, ...op];
+  return {
+    load: (p: number): Code => [...use.at(p), ...l.load],
+    param: (k: number): Code => use.constant(k),
+    lit: (x: number): Code => l.constant(x),
+    get: (t: number): Code => localGet(use.tmp(t)),
+    set: (t: number, v: Code): Code => [...v, ...localSet(use.tmp(t))],
+    store: (p: number, v: Code): Code => [...use.at(p), ...v, ...l.store],
+    add: bin(l.add),
+    sub: bin(l.sub),
+    mul: bin(l.mul),
+    div: bin(l.div),
+    sqrt: (x: Code): Code => [...x, ...l.sqrt],
+    neg: (x: Code): Code => [...x, ...(l.bytes === 16 ? simd(0xe1) : [0x8c])], // f32x4.neg, f32.neg
+  };
+}
+
+// step(a, f, eta, noise, logEta, next, q, p, n, -1/sigma0^2, sigma0^2, log(4 pi)): per element
+// the tensor form's ops up to its two sums: next, and the summands q of -logQ and p of -logPi
+const STEP = elementwiseFunction(8, 3, 7, (l, use) => {
+  const { load, param, lit, get, set, store, add, sub, mul, div, sqrt } = ops(l, use);
+  const [A, F, ETA, NOISE, LOG_ETA, NEXT, Q, P] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [INV_VAR, VAR, LOG4PI] = [0, 1, 2];
+  const [a, eta, mean, next, eta4, logTerm, d] = [0, 1, 2, 3, 4, 5, 6];
+  return [
+    ...set(a, load(A)),
+    ...set(eta, load(ETA)),
+    ...set(mean, add(get(a), mul(get(eta), add(mul(get(a), param(INV_VAR)), load(F))))),
+    ...set(next, add(get(mean), mul(sqrt(mul(lit(2), get(eta))), load(NOISE)))),
+    ...store(NEXT, get(next)),
+    ...set(eta4, mul(lit(4), get(eta))),
+    ...set(logTerm, mul(lit(0.5), add(load(LOG_ETA), param(LOG4PI)))),
+    ...set(d, sub(get(next), get(mean))),
+    ...store(Q, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+    ...set(d, sub(get(a), sub(get(next), mul(get(eta), div(get(next), param(VAR)))))),
+    ...store(P, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+  ];
+});
+
+// stepGrad(a, f, eta, noise, gNext, gRatio, gQ, gA, gF, gEta, n, -1/sigma0^2, sigma0^2): the
+// tensor form's backward pass per element, gRatio and gQ the per-sample upstream gradients of
+// logRatio and of logQ (plus gRatio: logRatio = logQ - logPi adds it there) broadcast over dims.
+// Each line is one tape node's gradient, in the order tfjs walks the tape (last op first); every
+// running sum (E for eta, N for next, G for a) adds its terms in the order the tape does.
+const STEP_GRAD = elementwiseFunction(10, 2, 18, (l, use) => {
+  const { load, param, lit, get, set, store, add, sub, mul, div, sqrt, neg } = ops(l, use);
+  const [A, F, ETA, NOISE, G_NEXT, G_RATIO, G_Q, OUT_A, OUT_F, OUT_ETA] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ];
+  const [INV_VAR, VAR] = [0, 1];
+  const [a, eta, drift, mean, eta2, next, d, eta4, scaled, e, gL, E, N, G, M, x, y] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+  ];
+  /** The gradient into `4 eta` of `d^2 / (4 eta)` for upstream `g`: `-(g d^2) / (4 eta)^2`. */
+  const divisorGrad = (g: Code, dv: number) =>
+    neg(div(mul(g, mul(get(dv), get(dv))), mul(get(eta4), get(eta4))));
+  // deno-fmt-ignore
+  return [
+    // the forward values the gradients read
+    ...set(a, load(A)),
+    ...set(eta, load(ETA)),
+    ...set(drift, add(mul(get(a), param(INV_VAR)), load(F))),
+    ...set(mean, add(get(a), mul(get(eta), get(drift)))),
+    ...set(eta2, mul(lit(2), get(eta))),
+    ...set(next, add(get(mean), mul(sqrt(get(eta2)), load(NOISE)))),
+    ...set(d, sub(get(next), get(mean))),
+    ...set(eta4, mul(lit(4), get(eta))),
+    ...set(scaled, div(get(next), param(VAR))),
+    ...set(e, sub(get(a), sub(get(next), mul(get(eta), get(scaled))))),
+    ...set(gL, load(G_RATIO)),
+    // -logPi: log(eta), then 4 eta, then the square of e = a - piMean
+    ...set(E, div(mul(get(gL), lit(0.5)), get(eta))),
+    ...set(E, add(get(E), mul(divisorGrad(get(gL), e), lit(4)))),
+    ...set(x, mul(div(get(gL), get(eta4)), mul(get(e), lit(2)))), // into e: a gets it, piMean -it
+    ...set(G, get(x)),
+    ...set(N, add(load(G_NEXT), neg(get(x)))),
+    // piMean = next - eta (next / sigma0^2): into eta, then through the division into next
+    ...set(E, add(get(E), mul(get(x), get(scaled)))),
+    ...set(N, add(get(N), div(mul(get(x), get(eta)), param(VAR)))),
+    // logQ: log(eta), 4 eta, the square of next - mean
+    ...set(y, neg(load(G_Q))),
+    ...set(E, add(get(E), div(mul(get(y), lit(0.5)), get(eta)))),
+    ...set(E, add(get(E), mul(divisorGrad(get(y), d), lit(4)))),
+    ...set(x, mul(div(get(y), get(eta4)), mul(get(d), lit(2)))),
+    ...set(N, add(get(N), get(x))),
+    ...set(M, add(neg(get(x)), get(N))),
+    // next = mean + sqrt(2 eta) noise
+    ...set(E, add(get(E), mul(div(mul(get(N), load(NOISE)), mul(sqrt(get(eta2)), lit(2))), lit(2)))),
+    // mean = a + eta drift, drift = a (-1 / sigma0^2) + f
+    ...set(G, add(get(G), get(M))),
+    ...set(E, add(get(E), mul(get(M), get(drift)))),
+    ...set(x, mul(get(M), get(eta))),
+    ...store(OUT_F, get(x)),
+    ...store(OUT_A, add(get(G), mul(get(x), param(INV_VAR)))),
+    ...store(OUT_ETA, get(E)),
+  ];
+});
+
+// siluGrad(dy, x, s, out, n): tfjs's gradient of x * s with s = sigmoid(x), accumulated as its
+// tape does: dy s (the product's), plus (dy x) (s (1 - s)) (through the sigmoid)
+// deno-fmt-ignore
+const SILU_GRAD = elementwiseFunction(4, 0, 1, (l, use) => {
+  const { load, lit, get, set, store, add, sub, mul } = ops(l, use);
+  const s = 0;
+  return [
+    ...set(s, load(2)),
+    ...store(3, add(mul(load(0), get(s)), mul(mul(load(0), load(1)), mul(get(s), sub(lit(1), get(s)))))),
+  ];
+});
+
+/** The module's exports, over byte offsets in the backend's memory. */
+interface ChainExports {
+  step(...args: number[]): void;
+  stepGrad(...args: number[]): void;
+  siluGrad(dy: number, x: number, s: number, out: number, n: number): void;
+}
+
+/** The module's bytes (memory imported as `env.memory`). */
+export function chainModuleBytes(): Uint8Array {
+  return moduleBytes([STEP, STEP_GRAD, SILU_GRAD], ["step", "stepGrad", "siluGrad"]);
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<object, ChainExports>();
+/** The last backend looked up and its kernels, so each op pays one comparison. */
+let cachedBackend: unknown = null;
+let cachedKernels: { backend: WasmBackendInternals; exports: ChainExports } | null = null;
+
+let enabled = true;
+
+/**
+ * Switches the fused passes off (the tensor form everywhere) or back on; returns the previous
+ * setting. For comparisons and timings of the two forms in one process.
+ */
+export function setFusedChain(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/** The kernels on the running backend when it is the wasm one and they load there, else null. */
+function chainKernels(): { backend: WasmBackendInternals; exports: ChainExports } | null {
+  if (!enabled || tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  if (backend === cachedBackend) return cachedKernels;
+  cachedBackend = backend;
+  cachedKernels = null;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let exports = instances.get(memory);
+  if (!exports) {
+    if (compiled === undefined) {
+      try {
+        compiled = new WebAssembly.Module(chainModuleBytes() as BufferSource);
+      } catch {
+        compiled = null; // no SIMD in this engine
+      }
+    }
+    if (compiled === null) return null;
+    exports = new WebAssembly.Instance(compiled, { env: { memory } })
+      .exports as unknown as ChainExports;
+    instances.set(memory, exports);
+  }
+  cachedKernels = { backend, exports };
+  return cachedKernels;
+}
+
+/** Whether the engine records the next op on a gradient tape. */
+function tapeIsOn(): boolean {
+  const state = tf.engine().state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
+}
+
+/** tfjs's engine entry for an op with its own forward and backward functions (any outputs). */
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor[];
+    backwardsFunc: (
+      dys: tf.Tensor[] | tf.Tensor,
+      saved: tf.Tensor[],
+    ) => Record<string, () => tf.Tensor>;
+    inputs: Record<string, tf.Tensor>;
+  }): tf.Tensor[];
+  state: { activeTape: { saved?: tf.Tensor[] }[] };
+}
+
+/**
+ * Runs a multi-output op: `forward` computes the outputs (off the tape); under a tape, `keep`
+ * names the tensors the backward pass reads, which are held as buffer-sharing aliases (no copy,
+ * unlike the engine's own saving) and freed by the engine after the backward pass with the
+ * tape node's saved tensors.
+ */
+function runFused(
+  inputs: Record<string, tf.Tensor>,
+  forward: () => { outputs: tf.Tensor[]; keep: tf.Tensor[] },
+  backward: (dys: tf.Tensor[], kept: tf.Tensor[]) => Record<string, () => tf.Tensor>,
+): tf.Tensor[] {
+  const engine = tf.engine() as unknown as KernelFuncEngine;
+  const recording = tapeIsOn();
+  let kept: tf.Tensor[] = [];
+  const outputs = engine.runKernelFunc({
+    forwardFunc: (_backend, save) => {
+      save([]);
+      const { outputs, keep } = forward();
+      if (recording) kept = keep.map((t) => tf.keep(tf.reshape(t, t.shape)));
+      return outputs;
+    },
+    // the engine hands a single output's gradient unwrapped
+    backwardsFunc: (dys) => backward(Array.isArray(dys) ? dys : [dys], kept),
+    inputs,
+  });
+  if (recording) {
+    const tape = engine.state.activeTape;
+    tape[tape.length - 1].saved!.push(...kept);
+  }
+  return outputs;
+}
+
+/** A float32 view of a tensor's buffer in the wasm memory. */
+function heapView(backend: WasmBackendInternals, t: { dataId: unknown }, size: number) {
+  return new Float32Array(backend.wasm.HEAPU8.buffer, offsetOf(backend, t), size);
+}
+
+/** A fresh float32 tensor of `shape` on the wasm backend. */
+function fresh(backend: WasmBackendInternals, shape: number[]): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, "float32"));
+}
+
+/**
+ * One denoising step from `a` (a^k) given the score network's output `f`, the step size `eta`
+ * (per sample and dim, positive) and standard normal `noise` (all `[batch, actDim]`): a^{k-1},
+ * log q(a^{k-1} | a^k) and l_k, as {@link langevinStepTensor} computes them, with the same bits,
+ * forward and backward. On the wasm backend one fused pass each way (plus tf.log of eta); the
+ * gradient of `noise` is zeros.
+ */
+export function langevinStep(
+  a: tf.Tensor2D,
+  f: tf.Tensor2D,
+  eta: tf.Tensor2D,
+  noise: tf.Tensor2D,
+  sigma0: number,
+): LangevinStep {
+  const kernels = chainKernels();
+  const inputs = [a, f, eta, noise];
+  const [batch, dims] = a.shape;
+  if (
+    !kernels || inputs.some((t) => t.dtype !== "float32" || t.rank !== 2) ||
+    inputs.some((t) => t.shape[0] !== batch || t.shape[1] !== dims)
+  ) {
+    return langevinStepTensor(a, f, eta, noise, sigma0);
+  }
+  const { backend, exports } = kernels;
+  const size = batch * dims;
+  const invVar = -1 / (sigma0 * sigma0);
+  const variance = sigma0 * sigma0;
+  const at = (t: { dataId: unknown }) => offsetOf(backend, t);
+  const [next, logQ, logRatio] = runFused(
+    { a, f, eta, noise },
+    () => {
+      const logEta = tf.log(eta);
+      const next = fresh(backend, [batch, dims]);
+      const q = fresh(backend, [batch, dims]);
+      const p = fresh(backend, [batch, dims]);
+      exports.step(
+        at(a),
+        at(f),
+        at(eta),
+        at(noise),
+        at(logEta),
+        at(next),
+        at(q),
+        at(p),
+        size,
+        invVar,
+        variance,
+        LOG_4PI,
+      );
+      // tf.sum's order (one running float32 sum per row), then tf.neg and tf.sub
+      const logQ = fresh(backend, [batch]);
+      const logRatio = fresh(backend, [batch]);
+      const qs = heapView(backend, q, size);
+      const ps = heapView(backend, p, size);
+      const lq = heapView(backend, logQ, batch);
+      const lr = heapView(backend, logRatio, batch);
+      for (let r = 0; r < batch; r++) {
+        let sq = 0;
+        let sp = 0;
+        for (let c = r * dims; c < (r + 1) * dims; c++) {
+          sq = Math.fround(sq + qs[c]);
+          sp = Math.fround(sp + ps[c]);
+        }
+        lq[r] = -sq;
+        lr[r] = Math.fround(-sq - -sp);
+      }
+      return { outputs: [next, logQ, logRatio], keep: inputs };
+    },
+    (dys, kept) => {
+      const [ka, kf, kEta, kNoise] = kept;
+      const [gNext, gLogQ, gRatio] = dys;
+      // the per-sample gradients broadcast over dims; logQ's is its own plus logRatio's
+      const gL = fresh(backend, [batch, dims]);
+      const gQ = fresh(backend, [batch, dims]);
+      const ratio = heapView(backend, gRatio, batch);
+      const own = heapView(backend, gLogQ, batch);
+      const gLs = heapView(backend, gL, size);
+      const gQs = heapView(backend, gQ, size);
+      for (let r = 0; r < batch; r++) {
+        const q = Math.fround(own[r] + ratio[r]);
+        gLs.fill(ratio[r], r * dims, (r + 1) * dims);
+        gQs.fill(q, r * dims, (r + 1) * dims);
+      }
+      const gA = fresh(backend, [batch, dims]);
+      const gF = fresh(backend, [batch, dims]);
+      const gEta = fresh(backend, [batch, dims]);
+      exports.stepGrad(
+        at(ka),
+        at(kf),
+        at(kEta),
+        at(kNoise),
+        at(gNext),
+        at(gL),
+        at(gQ),
+        at(gA),
+        at(gF),
+        at(gEta),
+        size,
+        invVar,
+        variance,
+      );
+      gL.dispose();
+      gQ.dispose();
+      return {
+        a: () => gA,
+        f: () => gF,
+        eta: () => gEta,
+        noise: () => tf.zerosLike(noise),
+      };
+    },
+  );
+  return {
+    next: next as tf.Tensor2D,
+    logQ: logQ as tf.Tensor1D,
+    logRatio: logRatio as tf.Tensor1D,
+  };
+}
+
+/**
+ * `x * sigmoid(x)` with tfjs's gradient (same bits); on the wasm backend under a gradient tape
+ * the backward pass is one fused pass instead of six kernels, and nothing is copied for it.
+ */
+export function silu(x: tf.Tensor): tf.Tensor {
+  const kernels = x.dtype === "float32" && tapeIsOn() ? chainKernels() : null;
+  if (!kernels) return siluTensor(x);
+  const { backend, exports } = kernels;
+  const at = (t: { dataId: unknown }) => offsetOf(backend, t);
+  return runFused(
+    { x },
+    () => {
+      const s = tf.sigmoid(x);
+      return { outputs: [tf.mul(x, s)], keep: [x, s] };
+    },
+    ([dy], [kx, ks]) => {
+      const dx = fresh(backend, x.shape);
+      exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
+      return { x: () => dx };
+    },
+  )[0];
+}
