@@ -321,7 +321,10 @@ function runFused(
   return outputs;
 }
 
-/** A float32 view of a tensor's buffer in the wasm memory. */
+/**
+ * A float32 view of a tensor's buffer in the wasm memory; valid until the next allocation (which
+ * may grow the memory and detach it).
+ */
 function heapView(backend: WasmBackendInternals, t: { dataId: unknown }, size: number) {
   return new Float32Array(backend.wasm.HEAPU8.buffer, offsetOf(backend, t), size);
 }
@@ -470,4 +473,59 @@ export function silu(x: tf.Tensor): tf.Tensor {
       return { x: () => dx };
     },
   )[0];
+}
+
+/**
+ * `tf.split(w, sizes, 0)` for a float32 matrix, with its gradient (the blocks' gradients
+ * concatenated): on the wasm backend each block is one copy out of `w`'s buffer, where the
+ * backend's split first copies the whole of `w` out of its memory once per block.
+ */
+export function rowBlocks(w: tf.Tensor2D, sizes: number[]): tf.Tensor2D[] {
+  const kernels = w.dtype === "float32" ? chainKernels() : null;
+  if (!kernels) return tf.split(w, sizes, 0) as tf.Tensor2D[];
+  const { backend } = kernels;
+  const cols = w.shape[1];
+  return runFused(
+    { w },
+    () => {
+      const outputs = sizes.map((rows) => fresh(backend, [rows, cols]));
+      // views after every allocation: growing the memory detaches earlier ones
+      const source = heapView(backend, w, w.size);
+      let start = 0;
+      outputs.forEach((block) => {
+        heapView(backend, block, block.size).set(source.subarray(start, start + block.size));
+        start += block.size;
+      });
+      return { outputs, keep: [] };
+    },
+    (dys) => ({ w: () => tf.concat(dys, 0) }),
+  ) as tf.Tensor2D[];
+}
+
+/**
+ * `tf.unstack(x, 1)` for a float32 `[batch, slots, dims]` tensor: the `[batch, dims]` slots, with
+ * its gradient (the slots' gradients stacked). On the wasm backend one pass of copies, where the
+ * backend's unstack copies the whole of `x` out of its memory once per slot.
+ */
+export function unstackSlots(x: tf.Tensor3D): tf.Tensor2D[] {
+  const kernels = x.dtype === "float32" ? chainKernels() : null;
+  if (!kernels) return tf.unstack(x, 1) as tf.Tensor2D[];
+  const { backend } = kernels;
+  const [batch, slots, dims] = x.shape;
+  return runFused(
+    { x },
+    () => {
+      const outputs = Array.from({ length: slots }, () => fresh(backend, [batch, dims]));
+      const source = heapView(backend, x, x.size);
+      outputs.forEach((slot, j) => {
+        const out = heapView(backend, slot, batch * dims);
+        for (let b = 0; b < batch; b++) {
+          const from = (b * slots + j) * dims;
+          for (let d = 0; d < dims; d++) out[b * dims + d] = source[from + d];
+        }
+      });
+      return { outputs, keep: [] };
+    },
+    (dys) => ({ x: () => tf.stack(dys, 1) }),
+  ) as tf.Tensor2D[];
 }

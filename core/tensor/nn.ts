@@ -85,26 +85,48 @@ function makeLinear(weightGrads: boolean, bias: boolean) {
     const dw = weightGrads ? matMulT(xs, dy, true, false) : tf.zerosLike(ws);
     return bias ? [dx, dw, db()] : [dx, dw];
   };
+  // what the backward pass reads, held as buffer-sharing aliases rather than through the
+  // engine's save, which copies every saved tensor; handed to the tape node after the call
+  let recording = false;
+  let kept: tf.Tensor[] = [];
   // tf.customGrad passes the inputs, then the save function
-  return tf.customGrad(
+  const op = tf.customGrad(
     ((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [x, w, b] = args as tf.Tensor2D[];
       // A variable outlives the backward pass and keeps its value until the optimiser step
       // that follows it, so it is read there directly: saving it would copy the whole weight
-      // (the engine clones what is saved) on every forward pass under a gradient tape.
+      // on every forward pass under a gradient tape.
       const wIsVariable = w instanceof tf.Variable;
-      save(wIsVariable ? [x] : [x, w]);
+      save([]);
+      const held = recording ? aliases(wIsVariable ? [x] : [x, w]) : [];
+      kept = held;
       const xw = tf.matMul(x, w);
       return {
         value: bias ? addBias(xw, b) : xw,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
-          grads(dy, [saved[0], wIsVariable ? w : saved[1]] as tf.Tensor2D[]),
+        gradFunc: (dy: tf.Tensor2D) =>
+          grads(dy, [held[0], wIsVariable ? w : held[1]] as tf.Tensor2D[]),
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (
-    ...inputs: tf.Tensor[]
-  ) => tf.Tensor2D;
+  ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
+  return (...inputs: tf.Tensor[]) => {
+    recording = tapeIsOn();
+    const out = op(...inputs);
+    if (recording) adoptIntoTapeNode(kept);
+    kept = [];
+    return out;
+  };
+}
+
+/** Buffer-sharing aliases of `tensors` (no copy), kept out of the enclosing scopes. */
+function aliases(tensors: tf.Tensor[]): tf.Tensor[] {
+  return tensors.map((t) => tf.keep(tf.reshape(t, t.shape)));
+}
+
+/** Hands `tensors` to the tape node just recorded, whose saved tensors the engine frees. */
+function adoptIntoTapeNode(tensors: tf.Tensor[]): void {
+  const tape = tf.engine().state.activeTape;
+  tape[tape.length - 1].saved!.push(...tensors);
 }
 const LINEAR = {
   bias: makeLinear(true, true),

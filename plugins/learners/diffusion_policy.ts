@@ -37,7 +37,9 @@ import {
   ObsNormalizer,
   type OnnxExportable,
   type OnnxGraph,
+  rowBlocks,
   tf,
+  unstackSlots,
 } from "../../core/tensor/mod.ts";
 
 /** Parameters of the diffusion policy. */
@@ -220,11 +222,10 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
    * emb W_e` (differentiable: one split, whose gradient is one concat).
    */
   private firstLayerBlocks(): { wA: tf.Tensor2D; wS: tf.Tensor2D; wE: tf.Tensor2D } {
-    const [wA, wS, wE] = tf.split(
-      this.scoreNet.layers[0].w,
+    const [wA, wS, wE] = rowBlocks(
+      this.scoreNet.layers[0].w as tf.Tensor2D,
       [this.actDim, this.obsDim, this.params.timeHidden],
-      0,
-    ) as tf.Tensor2D[];
+    );
     return { wA, wS, wE };
   }
 
@@ -313,7 +314,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
   sampleChain(obs: tf.Tensor2D, noise: tf.Tensor3D): ChainSample {
     const batch = obs.shape[0];
     const K = this.steps;
-    const slots = tf.unstack(noise, 1) as tf.Tensor2D[];
+    const slots = unstackSlots(noise);
     // the same step as denoise(), with what does not change along the chain computed once:
     // the observation's block of the first layer, and the per-k rows (one k for the batch)
     const { wA, wS, wE } = this.firstLayerBlocks();

@@ -7,9 +7,11 @@ import {
   type LangevinStep,
   langevinStep,
   langevinStepTensor,
+  rowBlocks,
   setFusedChain,
   silu,
   siluTensor,
+  unstackSlots,
 } from "../../../core/tensor/fused_chain.ts";
 
 await useBackend("wasm");
@@ -229,4 +231,53 @@ Deno.test("langevinStep and silu on wasm run fused: a few kernels in place of do
       tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(fn(v)) as tf.Scalar)(tf.ones([4, 4])));
     })).kernels.length;
   assert.ok(await siluKernels(silu) < await siluKernels(siluTensor));
+});
+
+Deno.test("rowBlocks on wasm gives tf.split's blocks and gradient", () => {
+  const rng = new Rng(12);
+  const w0 = randomArray(rng, 11 * 5);
+  const sizes = [2, 0, 6, 3];
+  const weights = sizes.map((s) => randomArray(rng, s * 5));
+  const run = (split: (w: tf.Tensor2D) => tf.Tensor2D[]) =>
+    tf.tidy(() => {
+      const w = tf.tensor2d(w0, [11, 5]);
+      const blocks = split(w).map((b) => b.dataSync());
+      // only some blocks in the loss: the others' gradients are zeros
+      const loss = (w: tf.Tensor) => {
+        const parts = split(w as tf.Tensor2D);
+        return tf.add(
+          tf.sum(tf.mul(parts[0], tf.tensor2d(weights[0], [2, 5]))),
+          tf.sum(tf.mul(tf.square(parts[2]), tf.tensor2d(weights[2], [6, 5]))),
+        ) as tf.Scalar;
+      };
+      return { blocks, grad: tf.grad(loss)(w).dataSync() };
+    });
+  const fused = run((w) => rowBlocks(w, sizes));
+  const tensor = run((w) => tf.split(w, sizes, 0) as tf.Tensor2D[]);
+  fused.blocks.forEach((b, i) => assertSameBits(b, tensor.blocks[i], `block ${i}`));
+  assertSameBits(fused.grad, tensor.grad, "gradient");
+});
+
+Deno.test("unstackSlots on wasm gives tf.unstack(x, 1)'s slots and gradient", () => {
+  const rng = new Rng(13);
+  const [batch, slots, dims] = [5, 4, 3];
+  const x0 = randomArray(rng, batch * slots * dims);
+  const weights = Array.from({ length: slots }, () => randomArray(rng, batch * dims));
+  const run = (unstack: (x: tf.Tensor3D) => tf.Tensor2D[]) =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(x0, [batch, slots, dims]);
+      const parts = unstack(x).map((p) => p.dataSync());
+      // slot 1 left out of the loss: its gradient is zeros
+      const loss = (x: tf.Tensor) =>
+        tf.addN(
+          unstack(x as tf.Tensor3D).filter((_, j) => j !== 1).map((p, j) =>
+            tf.sum(tf.mul(tf.square(p), tf.tensor2d(weights[j], [batch, dims])))
+          ),
+        ) as tf.Scalar;
+      return { parts, grad: tf.grad(loss)(x).dataSync() };
+    });
+  const fused = run(unstackSlots);
+  const tensor = run((x) => tf.unstack(x, 1) as tf.Tensor2D[]);
+  fused.parts.forEach((p, j) => assertSameBits(p, tensor.parts[j], `slot ${j}`));
+  assertSameBits(fused.grad, tensor.grad, "gradient");
 });
