@@ -213,16 +213,78 @@ const SILU_GRAD = elementwiseFunction(4, 0, 1, (l, use) => {
   ];
 });
 
+// silu(x, s, y, n): s = sigmoid(x) and y = x s. The sigmoid is the wasm backend's own
+// (XNNPACK's wasmsimd p5-div kernel: exp(-|x|) by range reduction and a degree-5 polynomial,
+// e / (1 + e), mirrored for x >= 0), step for step, so s has its bits
+const hexFloat = (mantissa: string, exponent: number) => {
+  const [whole, fraction] = mantissa.split(".");
+  return (parseInt(whole, 16) + parseInt(fraction, 16) / 16 ** fraction.length) * 2 ** exponent;
+};
+const SIGMOID = {
+  magicBias: hexFloat("1.8000FE", 23),
+  minusLog2e: -hexFloat("1.715476", 0),
+  ln2Hi: hexFloat("1.62E400", -1),
+  ln2Lo: hexFloat("1.7F7D1C", -20),
+  c5: -hexFloat("1.0F9F9C", -7),
+  c4: hexFloat("1.573A1A", -5),
+  c3: -hexFloat("1.555A80", -3),
+  c2: hexFloat("1.FFFDC6", -2),
+  c1: -hexFloat("1.FFFFF6", -1),
+  denormCutoff: hexFloat("1.5D589E", 6),
+};
+const SILU = elementwiseFunction(3, 0, 8, (l, use) => {
+  const { load, lit, get, set, store, add, sub, mul, div } = ops(l, use);
+  const vector = l.bytes === 16;
+  const i32 = (k: number) => [0x41, k]; // i32.const, 0 <= k < 64
+  const abs = (x: Code): Code => [...x, ...(vector ? simd(0xe0) : [0x8b])];
+  // the float's bits shifted left by 23 (i32x4.shl; i32.reinterpret, i32.shl, f32.reinterpret)
+  const shl23 = (x: Code): Code =>
+    vector ? [...x, ...i32(23), ...simd(0xab)] : [...x, 0xbc, ...i32(23), 0x74, 0xbe];
+  // v & ~(z > cutoff) (v128.andnot; select)
+  const zeroAbove = (v: Code, z: Code, cutoff: Code): Code =>
+    vector
+      ? [...v, ...z, ...cutoff, ...simd(0x44), ...simd(0x4f)]
+      : [...l.constant(0), ...v, ...z, ...cutoff, 0x5e, 0x1b];
+  // x's sign bit set ? a : b (bitselect on x >> 31; select on the bits < 0)
+  const ifNegative = (x: Code, a: Code, b: Code): Code =>
+    vector
+      ? [...a, ...b, ...x, ...i32(31), ...simd(0xac), ...simd(0x52)]
+      : [...a, ...b, ...x, 0xbc, ...i32(0), 0x48, 0x1b];
+  const [x, z, n, s, t, p, e, v] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const c = SIGMOID;
+  return [
+    ...set(x, load(0)),
+    ...set(z, abs(get(x))),
+    ...set(n, add(lit(c.magicBias), mul(get(z), lit(c.minusLog2e)))),
+    ...set(s, shl23(get(n))),
+    ...set(n, sub(get(n), lit(c.magicBias))),
+    ...set(t, add(get(z), mul(get(n), lit(c.ln2Hi)))),
+    ...set(t, add(get(t), mul(get(n), lit(c.ln2Lo)))),
+    ...set(p, add(lit(c.c4), mul(get(t), lit(c.c5)))),
+    ...set(p, add(lit(c.c3), mul(get(t), get(p)))),
+    ...set(p, add(lit(c.c2), mul(get(t), get(p)))),
+    ...set(p, add(lit(c.c1), mul(get(t), get(p)))),
+    ...set(t, mul(get(t), get(s))),
+    ...set(e, add(get(s), mul(get(t), get(p)))),
+    ...set(v, div(get(e), add(get(e), lit(1)))),
+    ...set(v, zeroAbove(get(v), get(z), lit(c.denormCutoff))),
+    ...set(v, ifNegative(get(x), get(v), sub(lit(1), get(v)))),
+    ...store(1, get(v)),
+    ...store(2, mul(get(x), get(v))),
+  ];
+});
+
 /** The module's exports, over byte offsets in the backend's memory. */
 interface ChainExports {
   step(...args: number[]): void;
   stepGrad(...args: number[]): void;
   siluGrad(dy: number, x: number, s: number, out: number, n: number): void;
+  silu(x: number, s: number, y: number, n: number): void;
 }
 
 /** The module's bytes (memory imported as `env.memory`). */
 export function chainModuleBytes(): Uint8Array {
-  return moduleBytes([STEP, STEP_GRAD, SILU_GRAD], ["step", "stepGrad", "siluGrad"]);
+  return moduleBytes([STEP, STEP_GRAD, SILU_GRAD, SILU], ["step", "stepGrad", "siluGrad", "silu"]);
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -453,26 +515,27 @@ export function langevinStep(
 }
 
 /**
- * `x * sigmoid(x)` with tfjs's gradient (same bits); on the wasm backend under a gradient tape
- * the backward pass is one fused pass instead of six kernels, and nothing is copied for it.
+ * `x * sigmoid(x)` with tfjs's gradient, the tensor form's bits forward and backward; on the wasm
+ * backend one fused pass each way (the sigmoid computed as the backend's own kernel computes it),
+ * and under a gradient tape nothing is copied for the backward pass.
  */
 export function silu(x: tf.Tensor): tf.Tensor {
-  const kernels = x.dtype === "float32" && tapeIsOn() ? chainKernels() : null;
+  const kernels = x.dtype === "float32" ? chainKernels() : null;
   if (!kernels) return siluTensor(x);
   const { backend, exports } = kernels;
   const at = (t: { dataId: unknown }) => offsetOf(backend, t);
-  return runFused(
-    { x },
-    () => {
-      const s = tf.sigmoid(x);
-      return { outputs: [tf.mul(x, s)], keep: [x, s] };
-    },
-    ([dy], [kx, ks]) => {
-      const dx = fresh(backend, x.shape);
-      exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
-      return { x: () => dx };
-    },
-  )[0];
+  const forward = () => {
+    const s = fresh(backend, x.shape);
+    const y = fresh(backend, x.shape);
+    exports.silu(at(x), at(s), at(y), x.size);
+    return { outputs: [y], keep: [x, s] };
+  };
+  if (!tapeIsOn()) return tf.tidy(() => forward().outputs[0]);
+  return runFused({ x }, forward, ([dy], [kx, ks]) => {
+    const dx = fresh(backend, x.shape);
+    exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
+    return { x: () => dx };
+  })[0];
 }
 
 /**
@@ -528,4 +591,21 @@ export function unstackSlots(x: tf.Tensor3D): tf.Tensor2D[] {
     },
     (dys) => ({ x: () => tf.stack(dys, 1) }),
   ) as tf.Tensor2D[];
+}
+
+/**
+ * `tf.add(x, y)` for two float32 tensors of one shape, with its gradient (`dy` to both), without
+ * what tf.add records under a gradient tape: a copy of both inputs (kept there for broadcasting,
+ * which equal shapes do not need). The wasm backend's own add runs either way.
+ */
+export function addSameShape(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const same = x.dtype === "float32" && y.dtype === "float32" &&
+    x.shape.length === y.shape.length && x.shape.every((n, i) => n === y.shape[i]);
+  if (!same || !tapeIsOn() || !chainKernels()) return tf.add(x, y);
+  return runFused(
+    { x, y },
+    () => ({ outputs: [tf.add(x, y)], keep: [] }),
+    // one alias each: the engine disposes the two gradients separately
+    ([dy]) => ({ x: () => tf.reshape(dy, x.shape), y: () => tf.reshape(dy, y.shape) }),
+  )[0];
 }

@@ -26,6 +26,7 @@ import {
 import {
   activate,
   ACTIVATIONS,
+  addSameShape,
   exportPolicyOnnx,
   exportVariables,
   importVariables,
@@ -326,7 +327,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     const latents = [a];
     const logRatios: tf.Tensor1D[] = [];
     for (let k = K; k >= 1; k--) {
-      const h1 = tf.add(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
+      const h1 = addSameShape(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
       // eta_k on every row as ones @ eta_k: broadcastTo's gradient is one slice and add per row
       const eta = linear(ones, tf.reshape(etas[k - 1], [1, -1]), null);
       const step = langevinStep(a, this.score(h1), eta, slots[K - k + 1], this.sigma0);

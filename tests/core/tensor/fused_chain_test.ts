@@ -3,6 +3,7 @@ import { tf } from "../../../core/tensor/tf.ts";
 import { useBackend } from "../../../core/tensor/backend.ts";
 import { Rng } from "../../../core/rng.ts";
 import {
+  addSameShape,
   chainModuleBytes,
   type LangevinStep,
   langevinStep,
@@ -280,4 +281,49 @@ Deno.test("unstackSlots on wasm gives tf.unstack(x, 1)'s slots and gradient", ()
   const tensor = run((x) => tf.unstack(x, 1) as tf.Tensor2D[]);
   fused.parts.forEach((p, j) => assertSameBits(p, tensor.parts[j], `slot ${j}`));
   assertSameBits(fused.grad, tensor.grad, "gradient");
+});
+
+Deno.test("addSameShape gives tf.add's sum and gradients, without copying its inputs for the tape", async () => {
+  const rng = new Rng(14);
+  const [x0, y0, w] = [0, 1, 2].map(() => randomArray(rng, 6 * 7));
+  const run = (add: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
+    tf.tidy(() => {
+      const [x, y] = [x0, y0].map((v) => tf.tensor2d(v, [6, 7]));
+      const loss = (x: tf.Tensor, y: tf.Tensor) => {
+        const s = add(x, y);
+        // y used again: its gradient accumulates
+        return tf.add(tf.sum(tf.mul(tf.square(s), tf.tensor2d(w, [6, 7]))), tf.sum(y)) as tf.Scalar;
+      };
+      const [gx, gy] = tf.grads(loss)([x, y]);
+      return { sum: add(x, y).dataSync(), gx: gx.dataSync(), gy: gy.dataSync() };
+    });
+  const fused = run(addSameShape);
+  const tensor = run(tf.add);
+  assertSameBits(fused.sum, tensor.sum, "sum");
+  assertSameBits(fused.gx, tensor.gx, "d/dx");
+  assertSameBits(fused.gy, tensor.gy, "d/dy");
+  const copies = async (add: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) =>
+    (await tf.profile(() => {
+      tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(add(x, x)) as tf.Scalar)(tf.ones([3, 3])));
+    })).kernels.filter((k) => k.name === "Identity").length;
+  assert.ok(await copies(addSameShape) < await copies(tf.add));
+});
+
+Deno.test("silu on wasm: the backend sigmoid's bits over the whole float range and at special values", () => {
+  const n = 400_003; // not a multiple of four: the scalar tail too
+  const wide = tf.tidy(() => tf.linspace(-120, 120, n).dataSync());
+  const special = [0, -0, 1e-30, -1e-30, 1e-42, -1e-42, 87.3, -87.3, 88, -88, 1e30, -1e30];
+  const x0 = Float32Array.from([...wide, ...special, Infinity, -Infinity, NaN]);
+  const [fused, tensor] = [silu, siluTensor].map((fn) =>
+    tf.tidy(() => {
+      const x = tf.tensor1d(x0);
+      return {
+        y: fn(x).dataSync(),
+        // under a tape the gradient reads the kernel's sigmoid
+        g: tf.grad((v: tf.Tensor) => tf.sum(fn(v)) as tf.Scalar)(x).dataSync(),
+      };
+    })
+  );
+  assertSameBits(fused.y, tensor.y, "silu");
+  assertSameBits(fused.g, tensor.g, "silu gradient");
 });
