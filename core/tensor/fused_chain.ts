@@ -12,6 +12,7 @@
  * kernels are not available (the `cpu` backend, an engine without WebAssembly SIMD).
  */
 import { tf } from "./tf.ts";
+import { nativeMatMulEnabled } from "./blas.ts";
 import {
   type Body,
   elementwiseFunction,
@@ -608,4 +609,35 @@ export function addSameShape(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
     // one alias each: the engine disposes the two gradients separately
     ([dy]) => ({ x: () => tf.reshape(dy, x.shape), y: () => tf.reshape(dy, y.shape) }),
   )[0];
+}
+
+/**
+ * `row` (`[dims]`) on each of `batch` rows, `[batch, dims]`: what `linear(ones([batch, 1]),
+ * reshape(row, [1, dims]))` computes, with its gradient's bits (`ones^T dy` as that linear's
+ * weight gradient multiplies it), without its two matrix products by ones in the forward pass
+ * and for the gradient of the constant.
+ */
+export function broadcastRows(row: tf.Tensor1D, batch: number): tf.Tensor2D {
+  const kernels = row.dtype === "float32" ? chainKernels() : null;
+  const dims = row.shape[0];
+  const ones = () => tf.ones([batch, 1]) as tf.Tensor2D;
+  if (!kernels) return tf.matMul(ones(), tf.reshape(row, [1, dims]) as tf.Tensor2D);
+  const { backend } = kernels;
+  return runFused(
+    { row },
+    () => {
+      const out = fresh(backend, [batch, dims]);
+      const values = heapView(backend, row, dims).slice();
+      const view = heapView(backend, out, batch * dims);
+      for (let r = 0; r < batch; r++) view.set(values, r * dims);
+      return { outputs: [out], keep: [] };
+    },
+    ([dy]) => {
+      // core/tensor/nn.ts's product with a transposed operand, as its linear's gradient runs it
+      const transposed = nativeMatMulEnabled()
+        ? tf.matMul(ones(), dy as tf.Tensor2D, true, false)
+        : tf.matMul(tf.transpose(ones()), dy as tf.Tensor2D);
+      return { row: () => tf.reshape(transposed, [dims]) };
+    },
+  )[0] as tf.Tensor2D;
 }

@@ -27,6 +27,7 @@ import {
   activate,
   ACTIVATIONS,
   addSameShape,
+  broadcastRows,
   exportPolicyOnnx,
   exportVariables,
   importVariables,
@@ -322,14 +323,13 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     const obsPart = linear(obs, wS, null);
     const offsets = rowsOf(this.timeOffsets(wE));
     const etas = rowsOf(this.etaTable());
-    const ones = tf.ones([batch, 1]);
     let a = tf.mul(slots[0], this.sigma0) as tf.Tensor2D;
     const latents = [a];
     const logRatios: tf.Tensor1D[] = [];
     for (let k = K; k >= 1; k--) {
       const h1 = addSameShape(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
-      // eta_k on every row as ones @ eta_k: broadcastTo's gradient is one slice and add per row
-      const eta = linear(ones, tf.reshape(etas[k - 1], [1, -1]), null);
+      // eta_k on every row (broadcastTo's gradient is one slice and add per row)
+      const eta = broadcastRows(etas[k - 1], batch);
       const step = langevinStep(a, this.score(h1), eta, slots[K - k + 1], this.sigma0);
       a = step.next;
       latents.push(a);

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../core/tensor/tf.ts";
 import { useBackend } from "../../../core/tensor/backend.ts";
+import { disableNativeMatMul, enableNativeMatMul } from "../../../core/tensor/blas.ts";
+import { linear } from "../../../core/tensor/nn.ts";
 import { Rng } from "../../../core/rng.ts";
 import {
   addSameShape,
+  broadcastRows,
   chainModuleBytes,
   type LangevinStep,
   langevinStep,
@@ -326,4 +329,34 @@ Deno.test("silu on wasm: the backend sigmoid's bits over the whole float range a
   );
   assertSameBits(fused.y, tensor.y, "silu");
   assertSameBits(fused.g, tensor.g, "silu gradient");
+});
+
+Deno.test("broadcastRows on wasm gives linear(ones, row)'s rows and gradient (both matMul kernels)", () => {
+  const rng = new Rng(15);
+  const [batch, dims] = [9, 6];
+  const row0 = randomArray(rng, dims);
+  const w = randomArray(rng, batch * dims);
+  const run = (broadcast: (row: tf.Tensor1D) => tf.Tensor2D) =>
+    tf.tidy(() => {
+      const row = tf.tensor1d(row0);
+      const loss = (r: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(broadcast(r as tf.Tensor1D)), tf.tensor2d(w, [batch, dims])));
+      return {
+        rows: broadcast(row).dataSync(),
+        grad: tf.grad(loss as (r: tf.Tensor) => tf.Scalar)(row).dataSync(),
+      };
+    });
+  const viaLinear = (row: tf.Tensor1D) =>
+    linear(tf.ones([batch, 1]), tf.reshape(row, [1, dims]), null);
+  for (const native of [false, true]) {
+    if (native && !enableNativeMatMul().enabled) continue; // no BLAS on this machine
+    try {
+      const fused = run((row) => broadcastRows(row, batch));
+      const tensor = run(viaLinear);
+      assertSameBits(fused.rows, tensor.rows, `rows (native ${native})`);
+      assertSameBits(fused.grad, tensor.grad, `gradient (native ${native})`);
+    } finally {
+      disableNativeMatMul();
+    }
+  }
 });
