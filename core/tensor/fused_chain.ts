@@ -13,6 +13,7 @@
  */
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
+import { customOp, tapeIsOn } from "./custom_op.ts";
 import {
   type Body,
   elementwiseFunction,
@@ -333,57 +334,6 @@ function chainKernels(): { backend: WasmBackendInternals; exports: ChainExports 
   return cachedKernels;
 }
 
-/** Whether the engine records the next op on a gradient tape. */
-function tapeIsOn(): boolean {
-  const state = tf.engine().state;
-  return state.gradientDepth > 0 && state.kernelDepth === 0;
-}
-
-/** tfjs's engine entry for an op with its own forward and backward functions (any outputs). */
-interface KernelFuncEngine {
-  runKernelFunc(params: {
-    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor[];
-    backwardsFunc: (
-      dys: tf.Tensor[] | tf.Tensor,
-      saved: tf.Tensor[],
-    ) => Record<string, () => tf.Tensor>;
-    inputs: Record<string, tf.Tensor>;
-  }): tf.Tensor[];
-  state: { activeTape: { saved?: tf.Tensor[] }[] };
-}
-
-/**
- * Runs a multi-output op: `forward` computes the outputs (off the tape); under a tape, `keep`
- * names the tensors the backward pass reads, which are held as buffer-sharing aliases (no copy,
- * unlike the engine's own saving) and freed by the engine after the backward pass with the
- * tape node's saved tensors.
- */
-function runFused(
-  inputs: Record<string, tf.Tensor>,
-  forward: () => { outputs: tf.Tensor[]; keep: tf.Tensor[] },
-  backward: (dys: tf.Tensor[], kept: tf.Tensor[]) => Record<string, () => tf.Tensor>,
-): tf.Tensor[] {
-  const engine = tf.engine() as unknown as KernelFuncEngine;
-  const recording = tapeIsOn();
-  let kept: tf.Tensor[] = [];
-  const outputs = engine.runKernelFunc({
-    forwardFunc: (_backend, save) => {
-      save([]);
-      const { outputs, keep } = forward();
-      if (recording) kept = keep.map((t) => tf.keep(tf.reshape(t, t.shape)));
-      return outputs;
-    },
-    // the engine hands a single output's gradient unwrapped
-    backwardsFunc: (dys) => backward(Array.isArray(dys) ? dys : [dys], kept),
-    inputs,
-  });
-  if (recording) {
-    const tape = engine.state.activeTape;
-    tape[tape.length - 1].saved!.push(...kept);
-  }
-  return outputs;
-}
-
 /**
  * A float32 view of a tensor's buffer in the wasm memory; valid until the next allocation (which
  * may grow the memory and detach it).
@@ -425,7 +375,7 @@ export function langevinStep(
   const invVar = -1 / (sigma0 * sigma0);
   const variance = sigma0 * sigma0;
   const at = (t: { dataId: unknown }) => offsetOf(backend, t);
-  const [next, logQ, logRatio] = runFused(
+  const [next, logQ, logRatio] = customOp(
     { a, f, eta, noise },
     () => {
       const logEta = tf.log(eta);
@@ -532,7 +482,7 @@ export function silu(x: tf.Tensor): tf.Tensor {
     return { outputs: [y], keep: [x, s] };
   };
   if (!tapeIsOn()) return tf.tidy(() => forward().outputs[0]);
-  return runFused({ x }, forward, ([dy], [kx, ks]) => {
+  return customOp({ x }, forward, ([dy], [kx, ks]) => {
     const dx = fresh(backend, x.shape);
     exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
     return { x: () => dx };
@@ -549,7 +499,7 @@ export function rowBlocks(w: tf.Tensor2D, sizes: number[]): tf.Tensor2D[] {
   if (!kernels) return tf.split(w, sizes, 0) as tf.Tensor2D[];
   const { backend } = kernels;
   const cols = w.shape[1];
-  return runFused(
+  return customOp(
     { w },
     () => {
       const outputs = sizes.map((rows) => fresh(backend, [rows, cols]));
@@ -576,7 +526,7 @@ export function unstackSlots(x: tf.Tensor3D): tf.Tensor2D[] {
   if (!kernels) return tf.unstack(x, 1) as tf.Tensor2D[];
   const { backend } = kernels;
   const [batch, slots, dims] = x.shape;
-  return runFused(
+  return customOp(
     { x },
     () => {
       const outputs = Array.from({ length: slots }, () => fresh(backend, [batch, dims]));
@@ -603,7 +553,7 @@ export function addSameShape(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   const same = x.dtype === "float32" && y.dtype === "float32" &&
     x.shape.length === y.shape.length && x.shape.every((n, i) => n === y.shape[i]);
   if (!same || !tapeIsOn() || !chainKernels()) return tf.add(x, y);
-  return runFused(
+  return customOp(
     { x, y },
     () => ({ outputs: [tf.add(x, y)], keep: [] }),
     // one alias each: the engine disposes the two gradients separately
@@ -623,7 +573,7 @@ export function broadcastRows(row: tf.Tensor1D, batch: number): tf.Tensor2D {
   const ones = () => tf.ones([batch, 1]) as tf.Tensor2D;
   if (!kernels) return tf.matMul(ones(), tf.reshape(row, [1, dims]) as tf.Tensor2D);
   const { backend } = kernels;
-  return runFused(
+  return customOp(
     { row },
     () => {
       const out = fresh(backend, [batch, dims]);
