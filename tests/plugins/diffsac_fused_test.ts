@@ -71,3 +71,50 @@ for (
     );
   });
 }
+
+Deno.test("diffsac chain actor loss: on the cpu backend (tensor form) as on wasm (fused), to float32 rounding", async () => {
+  const env = new VecEnv(() => createPendulum({}), 1, 6);
+  const policy = new DiffusionPolicy(
+    { observationSpace: env.observationSpace, actionSpace: env.actionSpace },
+    { ...defaultsOf(DIFFUSION_SCHEMA), diffusionSteps: 4, hidden: [8, 8], timeHidden: 8 },
+    new Rng(6).fork("policy"),
+  );
+  // a nonzero score network, so every part of the chain carries gradient
+  const rng = new Rng(60);
+  for (const v of policy.scoreNet.variables()) {
+    v.assign(tf.tensor(rng.fillNormal(new Float32Array(v.size)).map((x) => 0.3 * x), v.shape));
+  }
+  const algo = new DiffSac(contextOf({
+    env,
+    policy,
+    params: { ...defaultsOf(DIFFSAC_SCHEMA), criticHidden: [16, 16] } as DiffSacParams,
+    rng: new Rng(6).fork("algo"),
+    totalSteps: 500,
+  }));
+  const obs = Array.from({ length: 7 * 3 }, () => rng.normal());
+  const noise = rng.fillNormal(new Float32Array(7 * 5));
+  const lossAndGrads = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () =>
+          algo.chainActorLoss(tf.tensor2d(obs, [7, 3]), tf.tensor3d(noise, [7, 5, 1]), 0.2).loss,
+        policy.trainableVariables(),
+      );
+      return [
+        value.dataSync()[0],
+        ...Object.values(grads).flatMap((g) => Array.from(g.dataSync())),
+      ];
+    });
+  const wasm = lossAndGrads();
+  await useBackend("cpu");
+  try {
+    const cpu = lossAndGrads();
+    wasm.forEach((w, i) =>
+      assert.ok(Math.abs(cpu[i] - w) <= 1e-4 * (1 + Math.abs(w)), `${i}: cpu ${cpu[i]}, wasm ${w}`)
+    );
+  } finally {
+    await useBackend("wasm");
+    algo.dispose();
+    policy.dispose();
+  }
+});
