@@ -203,6 +203,99 @@ const STEP_GRAD = elementwiseFunction(10, 2, 18, (l, use) => {
   ];
 });
 
+// densities(a, f, eta, prev, logEta, q, p, n, -1/sigma0^2, sigma0^2, log(4 pi)): STEP for a
+// given a^{k-1} (prev) in place of the sampled one: the summands of -logQ and -logPi
+const DENSITIES = elementwiseFunction(7, 3, 7, (l, use) => {
+  const { load, param, lit, get, set, store, add, sub, mul, div } = ops(l, use);
+  const [A, F, ETA, PREV, LOG_ETA, Q, P] = [0, 1, 2, 3, 4, 5, 6];
+  const [INV_VAR, VAR, LOG4PI] = [0, 1, 2];
+  const [a, eta, mean, prev, eta4, logTerm, d] = [0, 1, 2, 3, 4, 5, 6];
+  return [
+    ...set(a, load(A)),
+    ...set(eta, load(ETA)),
+    ...set(prev, load(PREV)),
+    ...set(mean, add(get(a), mul(get(eta), add(mul(get(a), param(INV_VAR)), load(F))))),
+    ...set(eta4, mul(lit(4), get(eta))),
+    ...set(logTerm, mul(lit(0.5), add(load(LOG_ETA), param(LOG4PI)))),
+    ...set(d, sub(get(prev), get(mean))),
+    ...store(Q, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+    ...set(d, sub(get(a), sub(get(prev), mul(get(eta), div(get(prev), param(VAR)))))),
+    ...store(P, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+  ];
+});
+
+// densitiesGrad(a, f, eta, prev, gRatio, gQ, gA, gF, gEta, gPrev, n, -1/sigma0^2, sigma0^2):
+// STEP_GRAD without the sampling (prev is an input): the same tape order, minus next's node
+const DENSITIES_GRAD = elementwiseFunction(10, 2, 16, (l, use) => {
+  const { load, param, lit, get, set, store, add, sub, mul, div, neg } = ops(l, use);
+  const [A, F, ETA, PREV, G_RATIO, G_Q, OUT_A, OUT_F, OUT_ETA, OUT_PREV] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ];
+  const [INV_VAR, VAR] = [0, 1];
+  const [a, eta, drift, prev, d, eta4, scaled, e, gL, E, N, G, M, x, y] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+  ];
+  const divisorGrad = (g: Code, dv: number) =>
+    neg(div(mul(g, mul(get(dv), get(dv))), mul(get(eta4), get(eta4))));
+  // deno-fmt-ignore
+  return [
+    ...set(a, load(A)),
+    ...set(eta, load(ETA)),
+    ...set(prev, load(PREV)),
+    ...set(drift, add(mul(get(a), param(INV_VAR)), load(F))),
+    ...set(d, sub(get(prev), add(get(a), mul(get(eta), get(drift))))),
+    ...set(eta4, mul(lit(4), get(eta))),
+    ...set(scaled, div(get(prev), param(VAR))),
+    ...set(e, sub(get(a), sub(get(prev), mul(get(eta), get(scaled))))),
+    ...set(gL, load(G_RATIO)),
+    // -logPi
+    ...set(E, div(mul(get(gL), lit(0.5)), get(eta))),
+    ...set(E, add(get(E), mul(divisorGrad(get(gL), e), lit(4)))),
+    ...set(x, mul(div(get(gL), get(eta4)), mul(get(e), lit(2)))),
+    ...set(G, get(x)),
+    ...set(N, neg(get(x))),
+    ...set(E, add(get(E), mul(get(x), get(scaled)))),
+    ...set(N, add(get(N), div(mul(get(x), get(eta)), param(VAR)))),
+    // logQ
+    ...set(y, neg(load(G_Q))),
+    ...set(E, add(get(E), div(mul(get(y), lit(0.5)), get(eta)))),
+    ...set(E, add(get(E), mul(divisorGrad(get(y), d), lit(4)))),
+    ...set(x, mul(div(get(y), get(eta4)), mul(get(d), lit(2)))),
+    ...store(OUT_PREV, add(get(N), get(x))),
+    // mean = a + eta drift (its one consumer: prev - mean)
+    ...set(M, neg(get(x))),
+    ...set(G, add(get(G), get(M))),
+    ...set(E, add(get(E), mul(get(M), get(drift)))),
+    ...set(x, mul(get(M), get(eta))),
+    ...store(OUT_F, get(x)),
+    ...store(OUT_A, add(get(G), mul(get(x), param(INV_VAR)))),
+    ...store(OUT_ETA, get(E)),
+  ];
+});
+
 // siluGrad(dy, x, s, out, n): tfjs's gradient of x * s with s = sigmoid(x), accumulated as its
 // tape does: dy s (the product's), plus (dy x) (s (1 - s)) (through the sigmoid)
 // deno-fmt-ignore
@@ -282,11 +375,16 @@ interface ChainExports {
   stepGrad(...args: number[]): void;
   siluGrad(dy: number, x: number, s: number, out: number, n: number): void;
   silu(x: number, s: number, y: number, n: number): void;
+  densities(...args: number[]): void;
+  densitiesGrad(...args: number[]): void;
 }
 
 /** The module's bytes (memory imported as `env.memory`). */
 export function chainModuleBytes(): Uint8Array {
-  return moduleBytes([STEP, STEP_GRAD, SILU_GRAD, SILU], ["step", "stepGrad", "siluGrad", "silu"]);
+  return moduleBytes(
+    [STEP, STEP_GRAD, SILU_GRAD, SILU, DENSITIES, DENSITIES_GRAD],
+    ["step", "stepGrad", "siluGrad", "silu", "densities", "densitiesGrad"],
+  );
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -348,6 +446,62 @@ function fresh(backend: WasmBackendInternals, shape: number[]): tf.Tensor {
 }
 
 /**
+ * logQ and logRatio (`[batch]` each) from the per-element summands `q` of -logQ and `p` of
+ * -logPi (`[batch, dims]`), as the tensor form finishes them: tf.sum's order (one running
+ * float32 sum per row), then tf.neg and tf.sub.
+ */
+function logDensities(
+  backend: WasmBackendInternals,
+  q: tf.Tensor,
+  p: tf.Tensor,
+  batch: number,
+  dims: number,
+): tf.Tensor[] {
+  const logQ = fresh(backend, [batch]);
+  const logRatio = fresh(backend, [batch]);
+  const qs = heapView(backend, q, batch * dims);
+  const ps = heapView(backend, p, batch * dims);
+  const lq = heapView(backend, logQ, batch);
+  const lr = heapView(backend, logRatio, batch);
+  for (let r = 0; r < batch; r++) {
+    let sq = 0;
+    let sp = 0;
+    for (let c = r * dims; c < (r + 1) * dims; c++) {
+      sq = Math.fround(sq + qs[c]);
+      sp = Math.fround(sp + ps[c]);
+    }
+    lq[r] = -sq;
+    lr[r] = Math.fround(-sq - -sp);
+  }
+  return [logQ, logRatio];
+}
+
+/**
+ * The per-sample upstream gradients of logRatio and of logQ broadcast over dims, `[batch,
+ * dims]` each; logQ's is its own plus logRatio's (`logRatio = logQ - logPi`), added as the tape
+ * adds them.
+ */
+function densityGrads(
+  backend: WasmBackendInternals,
+  gLogQ: tf.Tensor,
+  gRatio: tf.Tensor,
+  batch: number,
+  dims: number,
+): tf.Tensor[] {
+  const gL = fresh(backend, [batch, dims]);
+  const gQ = fresh(backend, [batch, dims]);
+  const ratio = heapView(backend, gRatio, batch);
+  const own = heapView(backend, gLogQ, batch);
+  const gLs = heapView(backend, gL, batch * dims);
+  const gQs = heapView(backend, gQ, batch * dims);
+  for (let r = 0; r < batch; r++) {
+    gLs.fill(ratio[r], r * dims, (r + 1) * dims);
+    gQs.fill(Math.fround(own[r] + ratio[r]), r * dims, (r + 1) * dims);
+  }
+  return [gL, gQ];
+}
+
+/**
  * One denoising step from `a` (a^k) given the score network's output `f`, the step size `eta`
  * (per sample and dim, positive) and standard normal `noise` (all `[batch, actDim]`): a^{k-1},
  * log q(a^{k-1} | a^k) and l_k, as {@link langevinStepTensor} computes them, with the same bits,
@@ -396,40 +550,12 @@ export function langevinStep(
         variance,
         LOG_4PI,
       );
-      // tf.sum's order (one running float32 sum per row), then tf.neg and tf.sub
-      const logQ = fresh(backend, [batch]);
-      const logRatio = fresh(backend, [batch]);
-      const qs = heapView(backend, q, size);
-      const ps = heapView(backend, p, size);
-      const lq = heapView(backend, logQ, batch);
-      const lr = heapView(backend, logRatio, batch);
-      for (let r = 0; r < batch; r++) {
-        let sq = 0;
-        let sp = 0;
-        for (let c = r * dims; c < (r + 1) * dims; c++) {
-          sq = Math.fround(sq + qs[c]);
-          sp = Math.fround(sp + ps[c]);
-        }
-        lq[r] = -sq;
-        lr[r] = Math.fround(-sq - -sp);
-      }
-      return { outputs: [next, logQ, logRatio], keep: inputs };
+      return { outputs: [next, ...logDensities(backend, q, p, batch, dims)], keep: inputs };
     },
     (dys, kept) => {
       const [ka, kf, kEta, kNoise] = kept;
       const [gNext, gLogQ, gRatio] = dys;
-      // the per-sample gradients broadcast over dims; logQ's is its own plus logRatio's
-      const gL = fresh(backend, [batch, dims]);
-      const gQ = fresh(backend, [batch, dims]);
-      const ratio = heapView(backend, gRatio, batch);
-      const own = heapView(backend, gLogQ, batch);
-      const gLs = heapView(backend, gL, size);
-      const gQs = heapView(backend, gQ, size);
-      for (let r = 0; r < batch; r++) {
-        const q = Math.fround(own[r] + ratio[r]);
-        gLs.fill(ratio[r], r * dims, (r + 1) * dims);
-        gQs.fill(q, r * dims, (r + 1) * dims);
-      }
+      const [gL, gQ] = densityGrads(backend, gLogQ, gRatio, batch, dims);
       const gA = fresh(backend, [batch, dims]);
       const gF = fresh(backend, [batch, dims]);
       const gEta = fresh(backend, [batch, dims]);
@@ -463,6 +589,111 @@ export function langevinStep(
     logQ: logQ as tf.Tensor1D,
     logRatio: logRatio as tf.Tensor1D,
   };
+}
+
+/** log q(a^{k-1} | a^k) and l_k per sample for a given a^{k-1}. */
+export interface LangevinDensities {
+  /** `[batch]`. */
+  logQ: tf.Tensor1D;
+  /** `log q(a^{k-1} | a^k) - log pi(a^k | a^{k-1})`: `[batch]`. */
+  logRatio: tf.Tensor1D;
+}
+
+/** The tensor form of {@link langevinDensities}. */
+export function langevinDensitiesTensor(
+  a: tf.Tensor2D,
+  f: tf.Tensor2D,
+  eta: tf.Tensor2D,
+  prev: tf.Tensor2D,
+  sigma0: number,
+): LangevinDensities {
+  const drift = tf.add(tf.mul(a, -1 / (sigma0 * sigma0)), f);
+  const mean = tf.add(a, tf.mul(eta, drift));
+  const logQ = langevinLogDensity(prev, mean, eta);
+  const logPi = langevinLogDensity(a, noisingMean(prev, eta, sigma0), eta);
+  return { logQ, logRatio: tf.sub(logQ, logPi) as tf.Tensor1D };
+}
+
+/** Whether `t` is the output of an op on the active gradient tape (it may carry a gradient). */
+function producedOnTape(t: tf.Tensor): boolean {
+  const state = tf.engine().state as unknown as { activeTape?: { outputs: tf.Tensor[] }[] | null };
+  const tape = tapeIsOn() ? state.activeTape : null;
+  return tape != null && tape.some((node) => node.outputs.some((o) => o.id === t.id));
+}
+
+/**
+ * log q(prev | a) and l_k for a given transition `a` (a^k) -> `prev` (a^{k-1}), the score
+ * network's output `f` and the step size `eta` (all `[batch, actDim]`), as
+ * {@link langevinDensitiesTensor} computes them, with the same bits forward and backward. On the
+ * wasm backend one fused pass each way (plus tf.log of eta) when `prev` is data, as it is for
+ * stored or detached chains; a `prev` computed on the gradient tape gets the tensor form, whose
+ * tape adds prev's gradient terms one by one into those it has from elsewhere.
+ */
+export function langevinDensities(
+  a: tf.Tensor2D,
+  f: tf.Tensor2D,
+  eta: tf.Tensor2D,
+  prev: tf.Tensor2D,
+  sigma0: number,
+): LangevinDensities {
+  const kernels = chainKernels();
+  const inputs = [a, f, eta, prev];
+  const [batch, dims] = a.shape;
+  if (
+    !kernels || inputs.some((t) => t.dtype !== "float32" || t.rank !== 2) ||
+    inputs.some((t) => t.shape[0] !== batch || t.shape[1] !== dims) ||
+    prev instanceof tf.Variable || producedOnTape(prev)
+  ) {
+    return langevinDensitiesTensor(a, f, eta, prev, sigma0);
+  }
+  const { backend, exports } = kernels;
+  const size = batch * dims;
+  const invVar = -1 / (sigma0 * sigma0);
+  const variance = sigma0 * sigma0;
+  const at = (t: { dataId: unknown }) => offsetOf(backend, t);
+  const [logQ, logRatio] = customOp(
+    { a, f, eta, prev },
+    () => {
+      const logEta = tf.log(eta);
+      const q = fresh(backend, [batch, dims]);
+      const p = fresh(backend, [batch, dims]);
+      exports.densities(
+        at(a),
+        at(f),
+        at(eta),
+        at(prev),
+        at(logEta),
+        at(q),
+        at(p),
+        size,
+        invVar,
+        variance,
+        LOG_4PI,
+      );
+      return { outputs: logDensities(backend, q, p, batch, dims), keep: inputs };
+    },
+    ([gLogQ, gRatio], [ka, kf, kEta, kPrev]) => {
+      const [gL, gQ] = densityGrads(backend, gLogQ, gRatio, batch, dims);
+      const grads = [0, 1, 2, 3].map(() => fresh(backend, [batch, dims]));
+      exports.densitiesGrad(
+        at(ka),
+        at(kf),
+        at(kEta),
+        at(kPrev),
+        at(gL),
+        at(gQ),
+        ...grads.map(at),
+        size,
+        invVar,
+        variance,
+      );
+      gL.dispose();
+      gQ.dispose();
+      const [gA, gF, gEta, gPrev] = grads;
+      return { a: () => gA, f: () => gF, eta: () => gEta, prev: () => gPrev };
+    },
+  );
+  return { logQ: logQ as tf.Tensor1D, logRatio: logRatio as tf.Tensor1D };
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   exportPolicyOnnx,
   exportVariables,
   importVariables,
+  langevinDensities,
   langevinLogDensity,
   langevinStep,
   linear,
@@ -293,9 +294,9 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     logQ: tf.Tensor1D;
     logRatio: tf.Tensor1D;
   } {
-    const { mean, eta } = this.denoiseMean(obs, a, k);
-    const logQ = langevinLogDensity(prev, mean, eta);
-    return { logQ, logRatio: tf.sub(logQ, this.logNoising(a, prev, eta)) as tf.Tensor1D };
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    // both log densities: one fused op (core/tensor/fused_chain.ts)
+    return langevinDensities(a, this.score(h1), eta, prev, this.sigma0);
   }
 
   /**

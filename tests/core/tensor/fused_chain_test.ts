@@ -8,6 +8,8 @@ import {
   addSameShape,
   broadcastRows,
   chainModuleBytes,
+  langevinDensities,
+  langevinDensitiesTensor,
   type LangevinStep,
   langevinStep,
   langevinStepTensor,
@@ -230,6 +232,15 @@ Deno.test("langevinStep and silu on wasm run fused: a few kernels in place of do
   const fused = await kernelsOf(langevinStep);
   const tensor = await kernelsOf(langevinStepTensor);
   assert.ok(fused * 3 < tensor, `fused ${fused} kernels, tensor form ${tensor}`);
+  const densityKernels = async (densities: DensitiesFn) =>
+    (await tf.profile(() => {
+      tf.tidy(() => runDensities(densities, x, 8, 3));
+    })).kernels.length;
+  const [fusedDensities, tensorDensities] = [
+    await densityKernels(langevinDensities),
+    await densityKernels(langevinDensitiesTensor),
+  ];
+  assert.ok(fusedDensities * 3 < tensorDensities, `${fusedDensities} vs ${tensorDensities}`);
   const siluKernels = async (fn: (x: tf.Tensor) => tf.Tensor) =>
     (await tf.profile(() => {
       tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(fn(v)) as tf.Scalar)(tf.ones([4, 4])));
@@ -357,6 +368,99 @@ Deno.test("broadcastRows on wasm gives linear(ones, row)'s rows and gradient (bo
       assertSameBits(fused.grad, tensor.grad, `gradient (native ${native})`);
     } finally {
       disableNativeMatMul();
+    }
+  }
+});
+
+type DensitiesFn = typeof langevinDensities;
+
+/** logQ, logRatio and the gradients (a, f, eta, prev) of `densities` on `x` (noise as prev). */
+function runDensities(densities: DensitiesFn, x: Inputs, batch: number, dims: number) {
+  return tf.tidy(() => {
+    const t = (v: Float32Array) => tf.tensor2d(v, [batch, dims]);
+    const [a, f, eta, prev] = [t(x.a), t(x.f), t(x.eta), t(x.noise)];
+    const out = densities(a, f, eta, prev, 3);
+    const loss = (a: tf.Tensor2D, f: tf.Tensor2D, eta: tf.Tensor2D, prev: tf.Tensor2D) => {
+      const d = densities(a, f, eta, prev, 3);
+      return tf.add(
+        tf.sum(tf.mul(d.logQ, tf.tensor1d(x.wQ))),
+        tf.sum(tf.mul(d.logRatio, tf.tensor1d(x.wRatio))),
+      ) as tf.Scalar;
+    };
+    const grads = tf.grads(loss as (...xs: tf.Tensor[]) => tf.Scalar)([a, f, eta, prev]);
+    return {
+      logQ: out.logQ.dataSync(),
+      logRatio: out.logRatio.dataSync(),
+      grads: grads.map((g) => g.dataSync()),
+    };
+  });
+}
+
+for (const [batch, dims] of [[256, 17], [5, 3], [1, 1], [7, 4]]) {
+  Deno.test(`langevinDensities on wasm (fused) gives the tensor form's bits, forward and backward (${batch}x${dims})`, () => {
+    const x = stepInputs(batch * 17 + dims, batch, dims, false);
+    const fused = runDensities(langevinDensities, x, batch, dims);
+    const tensor = runDensities(langevinDensitiesTensor, x, batch, dims);
+    assertSameBits(fused.logQ, tensor.logQ, "logQ");
+    assertSameBits(fused.logRatio, tensor.logRatio, "logRatio");
+    ["a", "f", "eta", "prev"].forEach((name, i) => {
+      assertSameBits(fused.grads[i], tensor.grads[i], `d/d${name}`);
+    });
+  });
+}
+
+Deno.test("langevinDensities: a prev computed on the tape gets the tensor form, whose gradient is the same", () => {
+  const x = stepInputs(21, 6, 4, false);
+  const both = [langevinDensities, langevinDensitiesTensor].map((densities) =>
+    tf.tidy(() => {
+      const t = (v: Float32Array) => tf.tensor2d(v, [6, 4]);
+      const loss = (a: tf.Tensor, u: tf.Tensor) => {
+        const prev = tf.mul(u, 0.5) as tf.Tensor2D; // on the tape
+        const d = densities(a as tf.Tensor2D, t(x.f), t(x.eta), prev, 3);
+        return tf.add(tf.sum(d.logRatio), tf.sum(tf.square(prev))) as tf.Scalar;
+      };
+      return tf.grads(loss)([t(x.a), t(x.noise)]).map((g) => g.dataSync());
+    })
+  );
+  both[0].forEach((g, i) => assertSameBits(g, both[1][i], `gradient ${i}`));
+});
+
+Deno.test("langevinDensities' gradient on wasm equals central finite differences of the float64 math", () => {
+  const [batch, dims] = [3, 4];
+  const x = stepInputs(8, batch, dims, false);
+  const fused = runDensities(langevinDensities, x, batch, dims);
+  const c = 1 / 9;
+  const lossF64 = (v: Float64Array[]) => {
+    const [a, f, eta, prev] = v;
+    let loss = 0;
+    for (let r = 0; r < batch; r++) {
+      let logQ = 0;
+      let logPi = 0;
+      for (let j = r * dims; j < (r + 1) * dims; j++) {
+        const mean = a[j] + eta[j] * (-a[j] * c + f[j]);
+        const norm = 0.5 * Math.log(4 * Math.PI * eta[j]);
+        logQ -= (prev[j] - mean) ** 2 / (4 * eta[j]) + norm;
+        logPi -= (a[j] - (prev[j] - eta[j] * prev[j] * c)) ** 2 / (4 * eta[j]) + norm;
+      }
+      loss += logQ * x.wQ[r] + (logQ - logPi) * x.wRatio[r];
+    }
+    return loss;
+  };
+  const base = [x.a, x.f, x.eta, x.noise].map((v) => Float64Array.from(v));
+  for (let which = 0; which < 4; which++) {
+    for (let i = 0; i < batch * dims; i++) {
+      const h = 1e-4;
+      const shifted = (delta: number) => {
+        const args = base.map((v) => Float64Array.from(v));
+        args[which][i] += delta;
+        return lossF64(args);
+      };
+      const fd = (shifted(h) - shifted(-h)) / (2 * h);
+      const g = fused.grads[which][i];
+      assert.ok(
+        Math.abs(g - fd) <= 2e-3 * (1 + Math.abs(fd)),
+        `input ${which}, ${i}: ${g} vs ${fd}`,
+      );
     }
   }
 });
