@@ -1,15 +1,21 @@
 /**
- * Fused passes of the diffusion policy's denoising chain on the TensorFlow.js wasm backend: one
- * Euler-Maruyama step of the controlled Langevin chain with its log densities, forward and
- * backward, and the SiLU activation's backward pass. Each replaces dozens of small kernels (each
- * with its own output allocation, engine bookkeeping and, under a gradient tape, a copy of every
- * saved input) by one SIMD pass of core/tensor/wasm_kernels.ts's encoder over the backend's
- * memory.
+ * Fused passes of the diffusion policy's denoising chain on the TensorFlow.js wasm backend:
+ * - {@link langevinStep}: one Euler-Maruyama step of the controlled Langevin chain with both
+ *   log densities, and {@link langevinDensities}, the densities of a given transition: one SIMD
+ *   pass forward and one backward in place of some thirty kernels each way;
+ * - {@link silu}: the score network's activation, one pass each way;
+ * - {@link rowBlocks}, {@link unstackSlots}, {@link broadcastRows}, {@link addSameShape}: the
+ *   chain's weight split, noise slots, per-step eta rows and first-layer sum without the
+ *   backend's whole-tensor copies, products by ones and tape copies.
+ * Each kernel is assembled with core/tensor/wasm_kernels.ts's encoder and works on the backend's
+ * memory; the ops run through core/tensor/custom_op.ts (no copies of saved tensors).
  *
- * Both do the tensor form's float32 operations in the same order, forward and backward (the
- * backward pass follows tfjs's gradient functions and the order in which its tape accumulates
- * them), so the fused and the tensor form give identical bits; the tensor form runs wherever the
- * kernels are not available (the `cpu` backend, an engine without WebAssembly SIMD).
+ * Every pass does the tensor form's float32 operations in the same order, forward and backward
+ * (the backward passes follow tfjs's gradient functions and the order in which its tape
+ * accumulates them; the sigmoid is the backend's own XNNPACK kernel, step for step), so fused and
+ * tensor form give identical bits. The tensor form runs wherever the kernels are not available
+ * (the `cpu` backend, an engine without WebAssembly SIMD) and when {@link setFusedChain} turns
+ * them off.
  */
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
@@ -124,7 +130,7 @@ const STEP = elementwiseFunction(8, 3, 7, (l, use) => {
 // logRatio and of logQ (plus gRatio: logRatio = logQ - logPi adds it there) broadcast over dims.
 // Each line is one tape node's gradient, in the order tfjs walks the tape (last op first); every
 // running sum (E for eta, N for next, G for a) adds its terms in the order the tape does.
-const STEP_GRAD = elementwiseFunction(10, 2, 18, (l, use) => {
+const STEP_GRAD = elementwiseFunction(10, 2, 17, (l, use) => {
   const { load, param, lit, get, set, store, add, sub, mul, div, sqrt, neg } = ops(l, use);
   const [A, F, ETA, NOISE, G_NEXT, G_RATIO, G_Q, OUT_A, OUT_F, OUT_ETA] = [
     0,
