@@ -3,7 +3,7 @@
  * - {@link langevinStep}: one Euler-Maruyama step of the controlled Langevin chain with both
  *   log densities, and {@link langevinDensities}, the densities of a given transition: one SIMD
  *   pass forward and one backward in place of some thirty kernels each way;
- * - {@link silu}: the score network's activation, one pass each way;
+ * - {@link silu}: the score network's activation, its backward pass in one;
  * - {@link rowBlocks}, {@link unstackSlots}, {@link broadcastRows}, {@link addSameShape}: the
  *   chain's weight split, noise slots, per-step eta rows and first-layer sum without the
  *   backend's whole-tensor copies, products by ones and tape copies.
@@ -12,10 +12,9 @@
  *
  * Every pass does the tensor form's float32 operations in the same order, forward and backward
  * (the backward passes follow tfjs's gradient functions and the order in which its tape
- * accumulates them; the sigmoid is the backend's own XNNPACK kernel, step for step), so fused and
- * tensor form give identical bits. The tensor form runs wherever the kernels are not available
- * (the `cpu` backend, an engine without WebAssembly SIMD) and when {@link setFusedChain} turns
- * them off.
+ * accumulates them), so fused and tensor form give identical bits. The tensor form runs wherever
+ * the kernels are not available (the `cpu` backend, an engine without WebAssembly SIMD) and when
+ * {@link setFusedChain} turns them off.
  */
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
@@ -314,73 +313,11 @@ const SILU_GRAD = elementwiseFunction(4, 0, 1, (l, use) => {
   ];
 });
 
-// silu(x, s, y, n): s = sigmoid(x) and y = x s. The sigmoid is the wasm backend's own
-// (XNNPACK's wasmsimd p5-div kernel: exp(-|x|) by range reduction and a degree-5 polynomial,
-// e / (1 + e), mirrored for x >= 0), step for step, so s has its bits
-const hexFloat = (mantissa: string, exponent: number) => {
-  const [whole, fraction] = mantissa.split(".");
-  return (parseInt(whole, 16) + parseInt(fraction, 16) / 16 ** fraction.length) * 2 ** exponent;
-};
-const SIGMOID = {
-  magicBias: hexFloat("1.8000FE", 23),
-  minusLog2e: -hexFloat("1.715476", 0),
-  ln2Hi: hexFloat("1.62E400", -1),
-  ln2Lo: hexFloat("1.7F7D1C", -20),
-  c5: -hexFloat("1.0F9F9C", -7),
-  c4: hexFloat("1.573A1A", -5),
-  c3: -hexFloat("1.555A80", -3),
-  c2: hexFloat("1.FFFDC6", -2),
-  c1: -hexFloat("1.FFFFF6", -1),
-  denormCutoff: hexFloat("1.5D589E", 6),
-};
-const SILU = elementwiseFunction(3, 0, 8, (l, use) => {
-  const { load, lit, get, set, store, add, sub, mul, div } = ops(l, use);
-  const vector = l.bytes === 16;
-  const i32 = (k: number) => [0x41, k]; // i32.const, 0 <= k < 64
-  const abs = (x: Code): Code => [...x, ...(vector ? simd(0xe0) : [0x8b])];
-  // the float's bits shifted left by 23 (i32x4.shl; i32.reinterpret, i32.shl, f32.reinterpret)
-  const shl23 = (x: Code): Code =>
-    vector ? [...x, ...i32(23), ...simd(0xab)] : [...x, 0xbc, ...i32(23), 0x74, 0xbe];
-  // v & ~(z > cutoff) (v128.andnot; select)
-  const zeroAbove = (v: Code, z: Code, cutoff: Code): Code =>
-    vector
-      ? [...v, ...z, ...cutoff, ...simd(0x44), ...simd(0x4f)]
-      : [...l.constant(0), ...v, ...z, ...cutoff, 0x5e, 0x1b];
-  // x's sign bit set ? a : b (bitselect on x >> 31; select on the bits < 0)
-  const ifNegative = (x: Code, a: Code, b: Code): Code =>
-    vector
-      ? [...a, ...b, ...x, ...i32(31), ...simd(0xac), ...simd(0x52)]
-      : [...a, ...b, ...x, 0xbc, ...i32(0), 0x48, 0x1b];
-  const [x, z, n, s, t, p, e, v] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const c = SIGMOID;
-  return [
-    ...set(x, load(0)),
-    ...set(z, abs(get(x))),
-    ...set(n, add(lit(c.magicBias), mul(get(z), lit(c.minusLog2e)))),
-    ...set(s, shl23(get(n))),
-    ...set(n, sub(get(n), lit(c.magicBias))),
-    ...set(t, add(get(z), mul(get(n), lit(c.ln2Hi)))),
-    ...set(t, add(get(t), mul(get(n), lit(c.ln2Lo)))),
-    ...set(p, add(lit(c.c4), mul(get(t), lit(c.c5)))),
-    ...set(p, add(lit(c.c3), mul(get(t), get(p)))),
-    ...set(p, add(lit(c.c2), mul(get(t), get(p)))),
-    ...set(p, add(lit(c.c1), mul(get(t), get(p)))),
-    ...set(t, mul(get(t), get(s))),
-    ...set(e, add(get(s), mul(get(t), get(p)))),
-    ...set(v, div(get(e), add(get(e), lit(1)))),
-    ...set(v, zeroAbove(get(v), get(z), lit(c.denormCutoff))),
-    ...set(v, ifNegative(get(x), get(v), sub(lit(1), get(v)))),
-    ...store(1, get(v)),
-    ...store(2, mul(get(x), get(v))),
-  ];
-});
-
 /** The module's exports, over byte offsets in the backend's memory. */
 interface ChainExports {
   step(...args: number[]): void;
   stepGrad(...args: number[]): void;
   siluGrad(dy: number, x: number, s: number, out: number, n: number): void;
-  silu(x: number, s: number, y: number, n: number): void;
   densities(...args: number[]): void;
   densitiesGrad(...args: number[]): void;
 }
@@ -388,8 +325,8 @@ interface ChainExports {
 /** The module's bytes (memory imported as `env.memory`). */
 export function chainModuleBytes(): Uint8Array {
   return moduleBytes(
-    [STEP, STEP_GRAD, SILU_GRAD, SILU, DENSITIES, DENSITIES_GRAD],
-    ["step", "stepGrad", "siluGrad", "silu", "densities", "densitiesGrad"],
+    [STEP, STEP_GRAD, SILU_GRAD, DENSITIES, DENSITIES_GRAD],
+    ["step", "stepGrad", "siluGrad", "densities", "densitiesGrad"],
   );
 }
 
@@ -703,27 +640,29 @@ export function langevinDensities(
 }
 
 /**
- * `x * sigmoid(x)` with tfjs's gradient, the tensor form's bits forward and backward; on the wasm
- * backend one fused pass each way (the sigmoid computed as the backend's own kernel computes it),
- * and under a gradient tape nothing is copied for the backward pass.
+ * `x * sigmoid(x)` with tfjs's gradient (same bits). Under a gradient tape on the wasm backend
+ * the forward pass runs the backend's own two kernels without the tape's copies of their inputs
+ * and output, and the backward pass is one fused pass instead of six kernels. (The backend's
+ * sigmoid, XNNPACK's, interleaves four vectors; a single-vector kernel of the same steps is
+ * slower than it and the product together.)
  */
 export function silu(x: tf.Tensor): tf.Tensor {
-  const kernels = x.dtype === "float32" ? chainKernels() : null;
+  const kernels = x.dtype === "float32" && tapeIsOn() ? chainKernels() : null;
   if (!kernels) return siluTensor(x);
   const { backend, exports } = kernels;
   const at = (t: { dataId: unknown }) => offsetOf(backend, t);
-  const forward = () => {
-    const s = fresh(backend, x.shape);
-    const y = fresh(backend, x.shape);
-    exports.silu(at(x), at(s), at(y), x.size);
-    return { outputs: [y], keep: [x, s] };
-  };
-  if (!tapeIsOn()) return tf.tidy(() => forward().outputs[0]);
-  return customOp({ x }, forward, ([dy], [kx, ks]) => {
-    const dx = fresh(backend, x.shape);
-    exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
-    return { x: () => dx };
-  })[0];
+  return customOp(
+    { x },
+    () => {
+      const s = tf.sigmoid(x);
+      return { outputs: [tf.mul(x, s)], keep: [x, s] };
+    },
+    ([dy], [kx, ks]) => {
+      const dx = fresh(backend, x.shape);
+      exports.siluGrad(at(dy), at(kx), at(ks), at(dx), x.size);
+      return { x: () => dx };
+    },
+  )[0];
 }
 
 /**

@@ -323,7 +323,7 @@ Deno.test("addSameShape gives tf.add's sum and gradients, without copying its in
   assert.ok(await copies(addSameShape) < await copies(tf.add));
 });
 
-Deno.test("silu on wasm: the backend sigmoid's bits over the whole float range and at special values", () => {
+Deno.test("silu on wasm: x * sigmoid(x)'s bits and gradient over the whole float range and at special values", () => {
   const n = 400_003; // not a multiple of four: the scalar tail too
   const wide = tf.tidy(() => tf.linspace(-120, 120, n).dataSync());
   const special = [0, -0, 1e-30, -1e-30, 1e-42, -1e-42, 87.3, -87.3, 88, -88, 1e30, -1e30];
@@ -333,7 +333,6 @@ Deno.test("silu on wasm: the backend sigmoid's bits over the whole float range a
       const x = tf.tensor1d(x0);
       return {
         y: fn(x).dataSync(),
-        // under a tape the gradient reads the kernel's sigmoid
         g: tf.grad((v: tf.Tensor) => tf.sum(fn(v)) as tf.Scalar)(x).dataSync(),
       };
     })
