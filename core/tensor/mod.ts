@@ -11,3 +11,4 @@ export * from "./blas.ts";
 export * from "./backend.ts";
 export * from "./onnx.ts";
 export * from "./onnx_actor.ts";
+export * from "./fused_chain.ts";

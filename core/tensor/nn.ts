@@ -5,6 +5,8 @@
 import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
 import { type AdamStepConstants, WasmTensorKernels } from "./wasm_kernels.ts";
+import { silu } from "./fused_chain.ts";
+import { customOp } from "./custom_op.ts";
 import type { Rng } from "../rng.ts";
 import type { NamedArrays } from "../serialize.ts";
 import type { OnnxGraph } from "./onnx.ts";
@@ -31,7 +33,7 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
     case "tanh":
       return tf.tanh(x);
     case "silu":
-      return tf.mul(x, tf.sigmoid(x));
+      return silu(x); // x * sigmoid(x); its gradient one fused pass on wasm (same bits)
     case "gelu": {
       // tanh approximation (Hendrycks & Gimpel): tfjs has no exact erf-based GELU kernel.
       const inner = tf.mul(tf.add(x, tf.mul(0.044715, tf.pow(x, 3))), Math.sqrt(2 / Math.PI));
@@ -70,41 +72,42 @@ function matMulT(
  * `sum(dy, 0)`.
  *
  * With `weightGrads` false, the weight and bias gradients are returned as zeros without being
- * computed: a custom gradient cannot be lazy, so a network used only as a differentiable
- * function of its input (a critic inside an actor loss) would otherwise pay for two matMuls
- * per layer that nobody reads.
+ * computed. Each input's gradient is computed only when the engine asks for it (an input on the
+ * gradient's path), so a data input costs no product.
  */
 function makeLinear(weightGrads: boolean, bias: boolean) {
-  const grads = (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]): tf.Tensor[] => {
-    const dx = matMulT(dy, ws, false, true);
-    const db = () =>
-      weightGrads
-        ? tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]) as tf.Tensor2D, dy), [ws.shape[1]])
-        : tf.zeros([ws.shape[1]]);
-    const dw = weightGrads ? matMulT(xs, dy, true, false) : tf.zerosLike(ws);
-    return bias ? [dx, dw, db()] : [dx, dw];
+  return (...inputs: tf.Tensor[]): tf.Tensor2D => {
+    const [x, w, b] = inputs as tf.Tensor2D[];
+    // A variable outlives the backward pass and keeps its value until the optimiser step
+    // that follows it, so it is read there directly rather than kept for it.
+    const wIsVariable = w instanceof tf.Variable;
+    // one gradient function per input: the engine calls those of inputs on the gradient's
+    // path only (none for a data input's), and what they read is held without a copy
+    return customOp(
+      bias ? { x, w, b } : { x, w },
+      () => {
+        const xw = tf.matMul(x, w);
+        return { outputs: [bias ? addBias(xw, b) : xw], keep: wIsVariable ? [x] : [x, w] };
+      },
+      ([dy], [xs, kept]) => {
+        const ws = (wIsVariable ? w : kept) as tf.Tensor2D;
+        const g = dy as tf.Tensor2D;
+        const grads: Record<string, () => tf.Tensor> = {
+          x: () => matMulT(g, ws, false, true),
+          w: () => (weightGrads ? matMulT(xs as tf.Tensor2D, g, true, false) : tf.zerosLike(ws)),
+        };
+        if (bias) {
+          grads.b = () =>
+            weightGrads
+              ? tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]) as tf.Tensor2D, g), [ws.shape[1]])
+              : tf.zeros([ws.shape[1]]);
+        }
+        return grads;
+      },
+    )[0] as tf.Tensor2D;
   };
-  // tf.customGrad passes the inputs, then the save function
-  return tf.customGrad(
-    ((...args: unknown[]) => {
-      const save = args.pop() as tf.GradSaveFunc;
-      const [x, w, b] = args as tf.Tensor2D[];
-      // A variable outlives the backward pass and keeps its value until the optimiser step
-      // that follows it, so it is read there directly: saving it would copy the whole weight
-      // (the engine clones what is saved) on every forward pass under a gradient tape.
-      const wIsVariable = w instanceof tf.Variable;
-      save(wIsVariable ? [x] : [x, w]);
-      const xw = tf.matMul(x, w);
-      return {
-        value: bias ? addBias(xw, b) : xw,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
-          grads(dy, [saved[0], wIsVariable ? w : saved[1]] as tf.Tensor2D[]),
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (
-    ...inputs: tf.Tensor[]
-  ) => tf.Tensor2D;
 }
+
 const LINEAR = {
   bias: makeLinear(true, true),
   biasInputGradOnly: makeLinear(false, true),

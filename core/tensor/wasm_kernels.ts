@@ -103,17 +103,20 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const name = (s: string) => vec([...new TextEncoder().encode(s)].map((b) => [b]));
 const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
 
-const localGet = (i: number) => [0x20, ...uleb(i)];
-const localSet = (i: number) => [0x21, ...uleb(i)];
+/** `local.get i`. */
+export const localGet = (i: number) => [0x20, ...uleb(i)];
+/** `local.set i`. */
+export const localSet = (i: number) => [0x21, ...uleb(i)];
 const i32Const = (n: number) => [0x41, ...sleb(n)];
 const I32_ADD = [0x6a];
 const I32_AND = [0x71];
 const I32_SHL = [0x74];
 const I32_GE_U = [0x4f];
-const simd = (op: number) => [0xfd, ...uleb(op)];
+/** A SIMD instruction by its opcode. */
+export const simd = (op: number) => [0xfd, ...uleb(op)];
 
 /** The arithmetic of one lane width: four floats (v128) or one (f32). */
-interface Lanes {
+export interface Lanes {
   bytes: number;
   load: number[];
   store: number[];
@@ -199,7 +202,7 @@ const SCALAR: Lanes = {
  * (splatted for vectors), `at(p)` pushes the address of pointer parameter `p` at the current
  * element, `tmp(k)` is the index of temporary `k` of the lane type.
  */
-type Body = (
+export type Body = (
   lanes: Lanes,
   use: { constant(k: number): number[]; at(p: number): number[]; tmp(k: number): number },
 ) => number[];
@@ -218,11 +221,22 @@ function lanesLoop(lanes: Lanes, i: number, limit: number, body: number[]): numb
   ];
 }
 
+/** One function of a kernel module: its type and its code, encoded. */
+export interface KernelFunction {
+  type: number[];
+  code: number[];
+}
+
 /**
  * One exported function over `pointers` i32 byte offsets, an i32 element count, then `floats`
  * f32 constants: the body runs four elements at a time while four remain, then one at a time.
  */
-function elementwiseFunction(pointers: number, floats: number, temps: number, body: Body) {
+export function elementwiseFunction(
+  pointers: number,
+  floats: number,
+  temps: number,
+  body: Body,
+): KernelFunction {
   const params = [...Array(pointers + 1).fill(I32), ...Array(floats).fill(F32)];
   const count = pointers;
   const first = params.length;
@@ -427,7 +441,15 @@ const KERNEL_NAMES = ["adam", "polyak", "tanh", "biasRelu", "biasAdd", "reluGrad
 
 /** The module's bytes: memory imported as `env.memory`, the kernels of KERNEL_NAMES exported. */
 export function kernelModuleBytes(): Uint8Array {
-  const functions = [ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD]; // KERNEL_NAMES' order
+  // KERNEL_NAMES' order
+  return moduleBytes([ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD], KERNEL_NAMES);
+}
+
+/**
+ * A module that imports its memory as `env.memory` (a backend's) and exports `functions` under
+ * `names` (same order).
+ */
+export function moduleBytes(functions: KernelFunction[], names: string[]): Uint8Array {
   return new Uint8Array([
     0x00,
     0x61,
@@ -440,7 +462,7 @@ export function kernelModuleBytes(): Uint8Array {
     ...section(1, vec(functions.map((f) => f.type))),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(7, vec(KERNEL_NAMES.map((n, i) => [...name(n), 0x00, i]))),
+    ...section(7, vec(names.map((n, i) => [...name(n), 0x00, i]))),
     ...section(10, vec(functions.map((f) => f.code))),
   ]);
 }

@@ -26,15 +26,23 @@ import {
 import {
   activate,
   ACTIVATIONS,
+  addSameShape,
+  broadcastRows,
   exportPolicyOnnx,
   exportVariables,
   importVariables,
+  langevinDensities,
+  langevinLogDensity,
+  langevinStep,
   linear,
   Mlp,
+  noisingMean,
   ObsNormalizer,
   type OnnxExportable,
   type OnnxGraph,
+  rowBlocks,
   tf,
+  unstackSlots,
 } from "../../core/tensor/mod.ts";
 
 /** Parameters of the diffusion policy. */
@@ -120,8 +128,6 @@ export interface ChainSample {
   /** sum_k l_k: `[batch]`. */
   logRatioSum: tf.Tensor1D;
 }
-
-const LOG_4PI = Math.log(4 * Math.PI);
 
 /** The rows of a matrix, differentiably (tf.unstack's gradient fails on a single row). */
 function rowsOf(x: tf.Tensor2D): tf.Tensor1D[] {
@@ -219,11 +225,10 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
    * emb W_e` (differentiable: one split, whose gradient is one concat).
    */
   private firstLayerBlocks(): { wA: tf.Tensor2D; wS: tf.Tensor2D; wE: tf.Tensor2D } {
-    const [wA, wS, wE] = tf.split(
-      this.scoreNet.layers[0].w,
+    const [wA, wS, wE] = rowBlocks(
+      this.scoreNet.layers[0].w as tf.Tensor2D,
       [this.actDim, this.obsDim, this.params.timeHidden],
-      0,
-    ) as tf.Tensor2D[];
+    );
     return { wA, wS, wE };
   }
 
@@ -243,9 +248,12 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     return tf.add(linear(this.timeEmbedding(ks), wE, null), this.scoreNet.layers[0].b);
   }
 
-  /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */
-  denoiseMean(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
-    mean: tf.Tensor2D;
+  /**
+   * The score network's first-layer pre-activation `h1` at `(a, s, k)` and the step's eta, per
+   * sample (`[batch, H]`, `[batch, actDim]`).
+   */
+  private kernelInputs(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
+    h1: tf.Tensor2D;
     eta: tf.Tensor2D;
   } {
     const { wA, wS, wE } = this.firstLayerBlocks();
@@ -254,32 +262,28 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
       linear(a, wA, null),
       tf.add(linear(obs, wS, null), tf.matMul(oneHot, this.timeOffsets(wE))),
     ) as tf.Tensor2D;
-    return this.meanFrom(a, h1, tf.matMul(oneHot, this.etaTable()));
+    return { h1, eta: tf.matMul(oneHot, this.etaTable()) };
   }
 
-  /**
-   * The denoising mean `a + eta (-a / sigma0^2 + f)` given the score network's first-layer
-   * pre-activation `h1` at `(a, s, k)`.
-   */
-  private meanFrom(a: tf.Tensor2D, h1: tf.Tensor2D, eta: tf.Tensor2D): {
+  /** Mean of the denoising kernel q(. | a^k, s) and the step's eta. */
+  denoiseMean(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): {
     mean: tf.Tensor2D;
     eta: tf.Tensor2D;
   } {
-    const f = this.scoreNet.apply(activate(h1, this.scoreNet.activation), true, 1);
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    const f = this.score(h1);
     const drift = tf.add(tf.mul(a, -1 / (this.sigma0 * this.sigma0)), f);
     return { mean: tf.add(a, tf.mul(eta, drift)) as tf.Tensor2D, eta };
   }
 
-  /** Diagonal Gaussian log density summed over dims, variance `2 eta`. */
-  private static logNormal(x: tf.Tensor, mean: tf.Tensor, eta: tf.Tensor): tf.Tensor1D {
-    const sq = tf.div(tf.square(tf.sub(x, mean)), tf.mul(4, eta));
-    return tf.neg(tf.sum(tf.add(sq, tf.mul(0.5, tf.add(tf.log(eta), LOG_4PI))), 1)) as tf.Tensor1D;
+  /** The score network's output f given its first-layer pre-activation `h1`. */
+  private score(h1: tf.Tensor2D): tf.Tensor2D {
+    return this.scoreNet.apply(activate(h1, this.scoreNet.activation), true, 1);
   }
 
   /** log pi(a^k | a^{k-1}) of the noising kernel. */
   logNoising(a: tf.Tensor2D, prev: tf.Tensor2D, eta: tf.Tensor2D): tf.Tensor1D {
-    const mean = tf.sub(prev, tf.mul(eta, tf.div(prev, this.sigma0 * this.sigma0)));
-    return DiffusionPolicy.logNormal(a, mean, eta);
+    return langevinLogDensity(a, noisingMean(prev, eta, this.sigma0), eta);
   }
 
   /**
@@ -290,9 +294,9 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
     logQ: tf.Tensor1D;
     logRatio: tf.Tensor1D;
   } {
-    const { mean, eta } = this.denoiseMean(obs, a, k);
-    const logQ = DiffusionPolicy.logNormal(prev, mean, eta);
-    return { logQ, logRatio: tf.sub(logQ, this.logNoising(a, prev, eta)) as tf.Tensor1D };
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    // both log densities: one fused op (core/tensor/fused_chain.ts)
+    return langevinDensities(a, this.score(h1), eta, prev, this.sigma0);
   }
 
   /**
@@ -300,20 +304,9 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
    * its log ratio l_k. Gradients flow through a^{k-1} into the parameters.
    */
   denoise(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D, noise: tf.Tensor2D): DenoiseStep {
-    const { mean, eta } = this.denoiseMean(obs, a, k);
-    return this.stepFrom(a, mean, eta, noise);
-  }
-
-  /** The reparameterised step from a^k given the kernel's mean and eta, with l_k. */
-  private stepFrom(
-    a: tf.Tensor2D,
-    mean: tf.Tensor2D,
-    eta: tf.Tensor2D,
-    noise: tf.Tensor2D,
-  ): DenoiseStep {
-    const next = tf.add(mean, tf.mul(tf.sqrt(tf.mul(2, eta)), noise)) as tf.Tensor2D;
-    const logQ = DiffusionPolicy.logNormal(next, mean, eta);
-    return { next, logQ, logRatio: tf.sub(logQ, this.logNoising(a, next, eta)) as tf.Tensor1D };
+    const { h1, eta } = this.kernelInputs(obs, a, k);
+    // the mean, the step and both log densities: one fused op (core/tensor/fused_chain.ts)
+    return langevinStep(a, this.score(h1), eta, noise, this.sigma0);
   }
 
   /**
@@ -324,23 +317,21 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
   sampleChain(obs: tf.Tensor2D, noise: tf.Tensor3D): ChainSample {
     const batch = obs.shape[0];
     const K = this.steps;
-    const slots = tf.unstack(noise, 1) as tf.Tensor2D[];
+    const slots = unstackSlots(noise);
     // the same step as denoise(), with what does not change along the chain computed once:
     // the observation's block of the first layer, and the per-k rows (one k for the batch)
     const { wA, wS, wE } = this.firstLayerBlocks();
     const obsPart = linear(obs, wS, null);
     const offsets = rowsOf(this.timeOffsets(wE));
     const etas = rowsOf(this.etaTable());
-    const ones = tf.ones([batch, 1]);
     let a = tf.mul(slots[0], this.sigma0) as tf.Tensor2D;
     const latents = [a];
     const logRatios: tf.Tensor1D[] = [];
     for (let k = K; k >= 1; k--) {
-      const h1 = tf.add(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
-      // eta_k on every row as ones @ eta_k: broadcastTo's gradient is one slice and add per row
-      const eta = linear(ones, tf.reshape(etas[k - 1], [1, -1]), null);
-      const { mean } = this.meanFrom(a, h1, eta);
-      const step = this.stepFrom(a, mean, eta, slots[K - k + 1]);
+      const h1 = addSameShape(linear(a, wA, offsets[k - 1]), obsPart) as tf.Tensor2D;
+      // eta_k on every row (broadcastTo's gradient is one slice and add per row)
+      const eta = broadcastRows(etas[k - 1], batch);
+      const step = langevinStep(a, this.score(h1), eta, slots[K - k + 1], this.sigma0);
       a = step.next;
       latents.push(a);
       logRatios.push(step.logRatio);
