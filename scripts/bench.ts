@@ -283,6 +283,51 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
       return await updateTable(builtinRegistry(), undefined, { threads });
     },
   },
+  "lv-cost": {
+    description:
+      "CPU ms per DiffSAC update on Pendulum-v1's preset (K=8 chain, batch 256, 256x256): the reparameterised actor loss against the log-variance loss at M = 2, 4, 8 (wasm-blas, one thread)",
+    run: async () => {
+      const { cpuMilliseconds, median, prepareUpdate } = await import("../bench/update_timing.ts");
+      const { enableNativeMatMul, useBackend } = await import("../core/tensor/mod.ts");
+      await useBackend("wasm");
+      const blas = enableNativeMatMul({ threads: 1 });
+      const variants: [string, Record<string, unknown>][] = [
+        ["reparameterised (default)", {}],
+        ...[2, 4, 8].map((M): [string, Record<string, unknown>] => [
+          `log-variance, M = ${M}`,
+          { actorLoss: "log-variance", lvSamples: M },
+        ]),
+      ];
+      const lines = [
+        `## lv-cost: DiffSAC update, Pendulum-v1 preset, ${
+          blas ? "wasm-blas" : "wasm"
+        }, one thread`,
+        "",
+        "CPU ms per update: the median over 12 actor-delay cycles (one critic-only update, one",
+        "with two actor steps) after two warm-up cycles.",
+        "",
+        "| actor loss | ms per update | ratio |",
+        "| --- | --- | --- |",
+      ];
+      let base = 0;
+      for (const [label, algoParams] of variants) {
+        const prepared = await prepareUpdate(builtinRegistry(), {
+          algo: "diffsac",
+          env: "Pendulum-v1",
+          algoParams: { learningStarts: 300, ...algoParams },
+        });
+        const per = prepared.updatesPerCall;
+        for (let i = 0; i < 2; i++) prepared.run();
+        const ms = median(
+          Array.from({ length: 12 }, () => cpuMilliseconds(prepared.run) / per),
+        );
+        prepared.dispose();
+        base ||= ms;
+        lines.push(`| ${label} | ${ms.toFixed(1)} | ${(ms / base).toFixed(2)} |`);
+      }
+      return lines.join("\n");
+    },
+  },
   "hopper-throughput": {
     description:
       "env steps/s and hours per 1M steps on Hopper-v4, CleanRL's settings: SAC, DiffSAC K=8, PPO, DiffPPO K=8, the env alone, and a PyTorch peer replaying the same update schedule (no simulator); DMERL_BLAS_THREADS=2 runs both sides on two threads",
