@@ -19,7 +19,10 @@ import {
 import { tf } from "../../core/tensor/mod.ts";
 import {
   computeGae,
+  fusedGaussianPpoAvailable,
+  fusedGaussianPpoLoss,
   GaussianPolicy,
+  gaussianPpoTerms,
   ppoEpochOptions,
   ppoEpochs,
   type PpoParams,
@@ -154,17 +157,29 @@ export class Ppo implements Algorithm {
         rng: this.rng,
         terms: (batch) => {
           const obs = batch.obs as tf.Tensor2D;
-          const { mean, logStd } = policy.distribution(obs);
-          const logProb = GaussianPolicy.gaussianLogProb(batch.u, mean, logStd);
-          const entropy = tf.mean(
-            tf.sum(tf.add(logStd, 0.5 * Math.log(2 * Math.PI * Math.E)), 1),
-          ) as tf.Scalar;
-          return {
-            logRatio: tf.sub(logProb, batch.logProb) as tf.Tensor1D,
-            value: this.value(obs),
-            extraLoss: tf.mul(-params.entCoef, entropy) as tf.Scalar,
-            diagnostics: { entropy },
-          };
+          const dist = policy.distribution(obs);
+          const terms = gaussianPpoTerms(dist, batch.u, batch.logProb, params.entCoef);
+          return { ...terms, value: this.value(obs) };
+        },
+        // on wasm, the loss from the networks' outputs as one op (the same bits)
+        fusedLoss: (batch, advantages) => {
+          const logStd = policy.logStdParam;
+          if (!logStd || !fusedGaussianPpoAvailable()) return null;
+          const obs = batch.obs as tf.Tensor2D;
+          const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+          return fusedGaussianPpoLoss(
+            policy.net.apply(obs, true, 0, false),
+            logStd,
+            this.parts.critic.apply(obs),
+            {
+              u: read(batch.u),
+              oldLogProb: read(batch.logProb),
+              advantages: read(advantages),
+              oldValues: read(batch.values),
+              returns: read(batch.returns),
+            },
+            { ...ppoEpochOptions(params), entCoef: params.entCoef },
+          );
         },
       },
     );
