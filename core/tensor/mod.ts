@@ -11,3 +11,5 @@ export * from "./blas.ts";
 export * from "./backend.ts";
 export * from "./onnx.ts";
 export * from "./onnx_actor.ts";
+export { FusedKernels } from "./fused_kernels.ts";
+export { tanhFloat32, wasmTanhRegistered } from "./wasm_kernels.ts";

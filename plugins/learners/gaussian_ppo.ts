@@ -19,6 +19,7 @@
  */
 import { tf } from "../../core/tensor/mod.ts";
 import { GaussianPolicy } from "./gaussian_policy.ts";
+import { applyKernel } from "./squashed_gaussian.ts";
 import type { MinibatchStats, MinibatchTerms, PpoLossOptions } from "./ppo_objective.ts";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -98,7 +99,7 @@ export function fusedGaussianPpoLoss(
       const [meanT, logStdT, valueT] = args as tf.Tensor[];
       const [B, A] = meanT.shape;
       const p = logStdT.dataSync() as Float32Array;
-      const std = tf.tidy(() => tf.exp(logStdT).dataSync() as Float32Array);
+      const std = applyKernel(tf.exp, p);
       const fwd = forward(
         meanT.dataSync() as Float32Array,
         p,
@@ -108,7 +109,7 @@ export function fusedGaussianPpoLoss(
         B,
         A,
         options,
-        (lr) => tf.tidy(() => tf.exp(tf.tensor1d(lr)).dataSync() as Float32Array),
+        (lr) => applyKernel(tf.exp, lr),
       );
       Object.assign(stats, fwd.stats);
       return {
