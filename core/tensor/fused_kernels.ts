@@ -12,6 +12,8 @@
  */
 import { tf } from "./tf.ts";
 import {
+  type AdamStepConstants,
+  type HeapKernels,
   heapKernels,
   offsetOf,
   wasmAssembly as w,
@@ -75,6 +77,8 @@ export function fusedModuleBytes(): Uint8Array {
 }
 
 interface Exports {
+  /** The first module's kernels on the same memory. */
+  heap: HeapKernels;
   sumSquares(x: number, n: number): number;
   tanhGrad(dy: number, y: number, out: number, n: number): void;
   biasTanh(x: number, bias: number, out: number, groups: number, rows: number, cols: number): void;
@@ -86,7 +90,8 @@ const instances = new WeakMap<object, Exports>();
 function exportsOn(backend: WasmBackendInternals): Exports | null {
   const memory = backend.wasm.asm?.memory;
   // the first module's kernels load where these do (same memory, same SIMD)
-  if (!(memory instanceof WebAssembly.Memory) || !heapKernels(backend)) return null;
+  const heap = heapKernels(backend);
+  if (!(memory instanceof WebAssembly.Memory) || !heap) return null;
   const cached = instances.get(memory);
   if (cached) return cached;
   if (compiled === undefined) {
@@ -97,9 +102,10 @@ function exportsOn(backend: WasmBackendInternals): Exports | null {
     }
   }
   if (compiled === null) return null;
-  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown;
-  instances.set(memory, exports as Exports);
-  return exports as Exports;
+  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  const exports = { ...instance.exports, heap } as unknown as Exports;
+  instances.set(memory, exports);
+  return exports;
 }
 
 /**
@@ -133,6 +139,26 @@ export class FusedKernels {
     const info = this.backend.makeOutput(shape.slice(), "float32");
     call(this.offset(info));
     return tf.engine().makeTensorFromTensorInfo(info);
+  }
+
+  /**
+   * One Adam step ({@link HeapKernels.adam}, the tensor form's bits) that writes the new
+   * moments over `m` and `v`, which must be buffers only the optimiser holds, and returns the
+   * new parameter as a fresh tensor (a parameter's buffer may be shared, e.g. by a target
+   * network copied from it): one output in place of three, and no assignment of the moments.
+   */
+  adamInPlaceMoments(
+    param: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    grad: tf.Tensor,
+    c: AdamStepConstants,
+  ): tf.Tensor {
+    const [mo, vo] = [this.offset(m), this.offset(v)];
+    return this.output(param.shape, (paramOut) => {
+      const buffers = { param: this.offset(param), m: mo, v: vo, grad: this.offset(grad) };
+      this.exports.heap.adam({ ...buffers, paramOut, mOut: mo, vOut: vo }, param.size, c);
+    });
   }
 
   /** `sum(square(x))` as tf.sum(tf.square(x)) computes it, as a number. */

@@ -734,9 +734,10 @@ export class Adam {
           ) as tf.Scalar;
       }
       // on wasm, one fused pass per variable in place of the dozen kernels below (same bits);
-      // fresh tensors are assigned, since a variable's buffer may be shared (a target network
-      // copied from this one)
-      const wasm = WasmTensorKernels.current();
+      // a fresh parameter tensor is assigned, since a variable's buffer may be shared (a target
+      // network copied from this one), while the moments, this optimiser's own, are updated in
+      // place
+      const wasm = FusedKernels.current();
       let consts: AdamStepConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {
         if (wasm && this.vars[i].dtype === "float32" && grads[i].dtype === "float32") {
@@ -748,10 +749,8 @@ export class Adam {
             bias2,
             scale: typeof scale === "number" ? scale : scale.dataSync()[0],
           };
-          const [p, m, v] = wasm.adam(this.vars[i], this.m[i], this.v[i], grads[i], consts);
-          this.vars[i].assign(p);
-          this.m[i].assign(m);
-          this.v[i].assign(v);
+          const { m, v } = this;
+          this.vars[i].assign(wasm.adamInPlaceMoments(this.vars[i], m[i], v[i], grads[i], consts));
           continue;
         }
         const g = scale === 1 ? grads[i] : tf.mul(grads[i], scale);
