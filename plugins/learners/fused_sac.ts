@@ -114,3 +114,55 @@ export function fusedTemperatureLoss(
   ) as unknown as (logAlpha: tf.Tensor) => tf.Scalar;
   return op(logAlpha);
 }
+
+/**
+ * SAC's actor loss `mean(alpha logProb - min(q1, q2))` from the squashed sample's op output
+ * `packed` (`[batch, act + 1]`, the log density in its last column) and the critics' `[2, batch]`
+ * values, as the tensor form (slice and reshape of the log density, `tf.unstack`,
+ * `tf.minimum`, `tf.mul`, `tf.sub`, `tf.mean`) computes it, value and gradients; `logProb` is
+ * filled with the batch's log densities when the forward pass runs.
+ */
+export function fusedActorLoss(
+  packed: tf.Tensor2D,
+  qPair: tf.Tensor2D,
+  alpha: number,
+): { loss: tf.Scalar; logProb: Float32Array } {
+  const [B, width] = packed.shape;
+  const A = width - 1;
+  const logProb = new Float32Array(B);
+  const a = f(alpha);
+  const op = tf.customGrad(
+    ((...args: unknown[]) => {
+      args.pop();
+      const [packedT, qT] = args as tf.Tensor2D[];
+      const p = packedT.dataSync() as Float32Array;
+      const q = qT.dataSync() as Float32Array;
+      let sum = 0;
+      for (let b = 0; b < B; b++) {
+        const lp = p[b * width + A];
+        logProb[b] = lp;
+        const [q1, q2] = [q[b], q[B + b]];
+        const minQ = q1 < q2 || Number.isNaN(q1) ? q1 : q2;
+        sum = f(sum + f(f(a * lp) - minQ));
+      }
+      return {
+        value: tf.scalar(f(sum / B)),
+        gradFunc: (dy: tf.Scalar) => {
+          // mean's gradient dy / n; sub's passes it to alpha logProb and minus it to min(q);
+          // minimum's goes to q1 where q1 <= q2, else to q2 (tfjs's rule)
+          const dElement = f(f(dy.dataSync()[0] * 1) / B);
+          const dPacked = new Float32Array(B * width);
+          const dq = new Float32Array(2 * B);
+          for (let b = 0; b < B; b++) {
+            dPacked[b * width + A] = f(dElement * a);
+            const [q1, q2] = [q[b], q[B + b]];
+            dq[b] = f(-dElement * (q1 <= q2 ? 1 : 0));
+            dq[B + b] = f(-dElement * (q1 > q2 ? 1 : 0));
+          }
+          return [tf.tensor2d(dPacked, [B, width]), tf.tensor2d(dq, [2, B])];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
+  ) as unknown as (packed: tf.Tensor2D, qPair: tf.Tensor2D) => tf.Scalar;
+  return { loss: op(packed, qPair), logProb };
+}

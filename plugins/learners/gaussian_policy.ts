@@ -160,12 +160,23 @@ export class GaussianPolicy extends NetworkPolicy implements Policy, OnnxExporta
       const { y, logProb } = this.sample(obs, noise);
       return { y, logProb };
     }
+    const { y, packed } = this.sampleSquashed(obs, noise)!;
     const A = this.actDim;
+    return { y, logProb: tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]) as tf.Tensor1D };
+  }
+
+  /**
+   * {@link GaussianPolicy.sampleAction}'s op output `packed` (`[y, logProb]` as
+   * `[batch, actDim + 1]`) and its slice `y`, for a loss that reads the log density from
+   * `packed` itself; null for a parameter log std (no such op).
+   */
+  sampleSquashed(
+    obs: tf.Tensor2D,
+    noise: tf.Tensor2D,
+  ): { y: tf.Tensor2D; packed: tf.Tensor2D } | null {
+    if (this.logStdParam) return null;
     const packed = this.squashedSample(this.net.apply(obs, true, 0, false), noise);
-    return {
-      y: tf.slice(packed, [0, 0], [-1, A]) as tf.Tensor2D,
-      logProb: tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]) as tf.Tensor1D,
-    };
+    return { y: tf.slice(packed, [0, 0], [-1, this.actDim]) as tf.Tensor2D, packed };
   }
 
   /**

@@ -7,6 +7,7 @@ import { Rng } from "../../../core/rng.ts";
 import { tf } from "../../../core/tensor/tf.ts";
 import { useBackend } from "../../../core/tensor/backend.ts";
 import {
+  fusedActorLoss,
   fusedSacAvailable,
   fusedSquaredError,
   fusedTemperatureLoss,
@@ -79,6 +80,41 @@ for (const B of [256, 5]) {
   });
 }
 
+for (const B of [256, 5]) {
+  Deno.test(`fusedActorLoss = the tensor form to the bit, value and gradients (batch ${B})`, () => {
+    const A = 4;
+    const rng = new Rng(B + 3);
+    const packed = tf.variable(tf.tensor2d(normal(rng, B * (A + 1), 2), [B, A + 1]));
+    // equal pairs in some rows: minimum's gradient goes to q1 there
+    const q = normal(rng, 2 * B, 5);
+    for (let b = 0; b < B; b += 4) q[B + b] = q[b];
+    const qPair = tf.variable(tf.tensor2d(q, [2, B]));
+    const vars = [packed, qPair];
+    let logProb: Float32Array = new Float32Array();
+    const got = tf.variableGrads(() => {
+      const out = fusedActorLoss(
+        packed as tf.Variable<tf.Rank.R2>,
+        qPair as tf.Variable<tf.Rank.R2>,
+        0.37,
+      );
+      logProb = out.logProb;
+      return out.loss;
+    }, vars);
+    const expected = tf.variableGrads(() => {
+      const lp = tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]);
+      const [q1, q2] = tf.unstack(qPair);
+      return tf.mean(tf.sub(tf.mul(0.37, lp), tf.minimum(q1, q2))) as tf.Scalar;
+    }, vars);
+    assert.deepEqual(bits(logProb), bits(tf.tidy(() => tf.slice(packed, [0, A], [-1, 1]))));
+    assert.deepEqual(bits(got.value), bits(expected.value));
+    for (const v of vars) {
+      assert.deepEqual(bits(got.grads[v.name]), bits(expected.grads[v.name]), v.name);
+    }
+    tf.dispose([...vars, got.value, expected.value]);
+    tf.dispose([...Object.values(got.grads), ...Object.values(expected.grads)]);
+  });
+}
+
 Deno.test("fused SAC losses: gradients match finite differences", () => {
   const rng = new Rng(9);
   const q = tf.variable(tf.tensor2d(normal(rng, 8), [2, 4]));
@@ -95,7 +131,16 @@ Deno.test("fused SAC losses: gradients match finite differences", () => {
     [logAlpha],
     [[0, 0]],
   );
-  tf.dispose([q, logAlpha]);
+  const packed = tf.variable(tf.tensor2d(normal(rng, 12), [4, 3]));
+  const pair = tf.variable(tf.tensor2d(normal(rng, 8), [2, 4]));
+  assertGradientMatchesFiniteDifferences(
+    () =>
+      fusedActorLoss(packed as tf.Variable<tf.Rank.R2>, pair as tf.Variable<tf.Rank.R2>, 0.5)
+        .loss,
+    [packed, pair],
+    [[0, 2], [0, 5], [0, 11], [1, 0], [1, 6]],
+  );
+  tf.dispose([q, logAlpha, packed, pair]);
 });
 
 Deno.test("the fused SAC passes run on the wasm backend only", async () => {
