@@ -155,6 +155,25 @@ export function explainedVariance(returns: Float32Array, values: Float32Array): 
   return varY > 0 ? 1 - varRes / varY : NaN;
 }
 
+/**
+ * A minibatch's advantages as the loss uses them: normalised to zero mean and unit standard
+ * deviation (`(a - mean) / (std + 1e-8)`, population variance) when `normalize`, computed as
+ * the tensor form (`tf.moments`, then `tf.sub`, `tf.sqrt`, `tf.add`, `tf.div`) does on the wasm
+ * backend: float32 operations, sums accumulated in order.
+ */
+export function advantagesOf(a: Float32Array, normalize: boolean): Float32Array {
+  if (!normalize) return a;
+  const f = Math.fround;
+  const n = a.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = f(sum + a[i]);
+  const mean = f(sum / n);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares = f(squares + f(f(a[i] - mean) * f(a[i] - mean)));
+  const denominator = f(f(Math.sqrt(f(squares / n))) + f(1e-8));
+  return a.map((x) => f(f(x - mean) / denominator));
+}
+
 /** The PPO loss's options. */
 export type PpoLossOptions = Pick<PpoEpochOptions, "clipCoef" | "clipVloss" | "vfCoef">;
 
@@ -225,12 +244,14 @@ export function ppoEpochs(
     correctAdvantages?: (batch: Record<string, tf.Tensor>, advantages: tf.Tensor1D) => tf.Tensor1D;
     /**
      * The whole minibatch loss as one fused op (with the statistics of its forward pass), in
-     * place of `terms` and {@link ppoLoss}; null where it cannot run.
+     * place of `terms` and {@link ppoLoss}, given the minibatch's advantages as the loss uses
+     * them (given only where it runs, and with the tensor form's bits there). With it (and no
+     * `correctAdvantages`), the advantages are normalised by {@link advantagesOf}.
      */
     fusedLoss?: (
       batch: Record<string, tf.Tensor>,
-      advantages: tf.Tensor1D,
-    ) => { loss: tf.Scalar; stats: MinibatchStats } | null;
+      advantages: Float32Array,
+    ) => { loss: tf.Scalar; stats: MinibatchStats };
   },
 ): Record<string, number> {
   const total = fields.returns.data.length;
@@ -252,7 +273,11 @@ export function ppoEpochs(
         const rows = gatherRows(data, width, idx);
         batch[name] = scalar ? tf.tensor1d(rows) : tf.tensor2d(rows, [idx.length, width]);
       }
-      const adv = tf.tidy(() => {
+      // with the fused loss, the advantages stay arrays (normalised in one pass, same bits)
+      const fusedAdvantages = context.fusedLoss && !context.correctAdvantages
+        ? advantagesOf(gatherRows(fields.advantages.data, 1, idx), options.normAdv)
+        : null;
+      const adv = fusedAdvantages ? null : tf.tidy(() => {
         let a = batch.advantages as tf.Tensor1D;
         if (context.correctAdvantages) a = context.correctAdvantages(batch, a);
         if (!options.normAdv) return a;
@@ -262,14 +287,15 @@ export function ppoEpochs(
       let stats: MinibatchStats | undefined;
       let kept: { terms: tf.Tensor[]; diagnostics: [string, tf.Tensor][] } | undefined;
       context.optimizer.minimize(() => {
-        const fused = context.fusedLoss?.(batch, adv);
-        if (fused) {
+        if (context.fusedLoss) {
+          const advantages = fusedAdvantages ?? (adv!.dataSync() as Float32Array);
+          const fused = context.fusedLoss(batch, advantages);
           stats = fused.stats; // filled by the forward pass
           return fused.loss;
         }
         const { logRatio, value, extraLoss, diagnostics } = context.terms(batch);
         const terms = ppoLoss(logRatio, value, {
-          advantages: adv,
+          advantages: adv!,
           returns: batch.returns,
           values: batch.values,
         }, options);
@@ -292,7 +318,7 @@ export function ppoEpochs(
       sums.clipfrac += clipfrac;
       for (const [name, x] of Object.entries(diagnostics)) extra[name] = (extra[name] ?? 0) + x;
       count++;
-      tf.dispose([adv, ...Object.values(batch)]);
+      tf.dispose([...(adv ? [adv] : []), ...Object.values(batch)]);
       if (options.targetKl > 0 && kl > options.targetKl) stop = true;
     }
   }

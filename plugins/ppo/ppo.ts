@@ -61,7 +61,8 @@ export class Ppo implements Algorithm {
   }
 
   private value(obs: tf.Tensor2D): tf.Tensor1D {
-    return tf.squeeze(this.parts.critic.apply(obs), [1]) as tf.Tensor1D;
+    // the observations are data: no gradient with respect to them
+    return tf.squeeze(this.parts.critic.apply(obs, true, 0, false), [1]) as tf.Tensor1D;
   }
 
   private valuesOf(normalizedObs: Float32Array): Float32Array {
@@ -142,6 +143,7 @@ export class Ppo implements Algorithm {
     returns: Float32Array;
   }): Record<string, number> {
     const { params, policy, env } = this;
+    const logStd = policy.logStdParam;
     return ppoEpochs(
       {
         obs: { data: data.obsBuf, width: env.obsDim },
@@ -162,25 +164,25 @@ export class Ppo implements Algorithm {
           return { ...terms, value: this.value(obs) };
         },
         // on wasm, the loss from the networks' outputs as one op (the same bits)
-        fusedLoss: (batch, advantages) => {
-          const logStd = policy.logStdParam;
-          if (!logStd || !fusedGaussianPpoAvailable()) return null;
-          const obs = batch.obs as tf.Tensor2D;
-          const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-          return fusedGaussianPpoLoss(
-            policy.net.apply(obs, true, 0, false),
-            logStd,
-            this.parts.critic.apply(obs),
-            {
-              u: read(batch.u),
-              oldLogProb: read(batch.logProb),
-              advantages: read(advantages),
-              oldValues: read(batch.values),
-              returns: read(batch.returns),
-            },
-            { ...ppoEpochOptions(params), entCoef: params.entCoef },
-          );
-        },
+        fusedLoss: logStd && fusedGaussianPpoAvailable()
+          ? (batch, advantages) => {
+            const obs = batch.obs as tf.Tensor2D;
+            const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+            return fusedGaussianPpoLoss(
+              policy.net.apply(obs, true, 0, false),
+              logStd,
+              this.parts.critic.apply(obs, true, 0, false),
+              {
+                u: read(batch.u),
+                oldLogProb: read(batch.logProb),
+                advantages,
+                oldValues: read(batch.values),
+                returns: read(batch.returns),
+              },
+              { ...ppoEpochOptions(params), entCoef: params.entCoef },
+            );
+          }
+          : undefined,
       },
     );
   }

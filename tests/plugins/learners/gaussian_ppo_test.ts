@@ -15,7 +15,7 @@ import {
   type GaussianPpoOptions,
   gaussianPpoTerms,
 } from "../../../plugins/learners/gaussian_ppo.ts";
-import { ppoLoss } from "../../../plugins/learners/ppo_objective.ts";
+import { advantagesOf, ppoLoss } from "../../../plugins/learners/ppo_objective.ts";
 import { assertGradientMatchesFiniteDifferences } from "../../helpers.ts";
 
 await useBackend("wasm");
@@ -171,3 +171,17 @@ Deno.test("fused Gaussian PPO loss runs on the wasm backend only", async () => {
     await useBackend("wasm");
   }
 });
+
+for (const n of [256, 7]) {
+  Deno.test(`advantagesOf = tf.moments' normalisation to the bit (n = ${n})`, () => {
+    const a = normal(new Rng(n), n, 3, 0.7);
+    const expected = tf.tidy(() => {
+      const t = tf.tensor1d(a);
+      const { mean, variance } = tf.moments(t);
+      return tf.div(tf.sub(t, mean), tf.add(tf.sqrt(variance), 1e-8));
+    });
+    assert.deepEqual(bits(advantagesOf(a, true)), bits(expected.dataSync() as Float32Array));
+    assert.equal(advantagesOf(a, false), a);
+    expected.dispose();
+  });
+}
