@@ -12,4 +12,3 @@ export * from "./backend.ts";
 export * from "./onnx.ts";
 export * from "./onnx_actor.ts";
 export { FusedKernels } from "./fused_kernels.ts";
-export { tanhFloat32, wasmTanhRegistered } from "./wasm_kernels.ts";

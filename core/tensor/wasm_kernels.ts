@@ -644,23 +644,3 @@ export const wasmAssembly = {
 export function wasmTanhRegistered(): boolean {
   return tanhRegistered;
 }
-
-const [P0, P1, P2, P3, P4, P5, P6] = TANH_NUMERATOR.map(Math.fround);
-const [Q0, Q1, Q2, Q3] = TANH_DENOMINATOR.map(Math.fround);
-const TANH_CLAMP_F32 = Math.fround(TANH_CLAMP);
-
-/**
- * The SIMD tanh's float32 arithmetic on one number in JavaScript: the kernel's bits (each
- * operation rounded to float32 as the kernel rounds it), for fused passes written in JS.
- */
-export function tanhFloat32(x: number): number {
-  const f = Math.fround;
-  // min then max as the kernel clamps (NaN and -0 pass through alike)
-  const c = x > TANH_CLAMP_F32 ? TANH_CLAMP_F32 : x < -TANH_CLAMP_F32 ? -TANH_CLAMP_F32 : x;
-  const c2 = f(c * c);
-  const num = f(
-    f(f(f(f(f(f(f(f(f(f(f(P0 * c2) + P1) * c2) + P2) * c2) + P3) * c2) + P4) * c2) + P5) * c2) + P6,
-  );
-  const den = f(f(f(f(f(f(Q0 * c2) + Q1) * c2) + Q2) * c2) + Q3);
-  return f(f(num * c) / den);
-}

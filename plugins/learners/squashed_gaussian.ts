@@ -6,11 +6,11 @@
  *
  * - {@link squashedSampleOp}: tensor ops (some twenty kernels forward, as many backward);
  * - {@link fusedSquashedSampleOp}: single float32 passes over the batch in JavaScript, every
- *   operation rounded to float32 as the kernels round it, with the backend's own `Exp` and
- *   `Log` kernels for the exponentials and logarithms and the SIMD tanh's arithmetic (the
- *   wasm backend's `Tanh`, see core/tensor/wasm_kernels.ts) for tanh; wasm only.
+ *   operation rounded to float32 as the kernels round it, with the backend's own `Tanh`,
+ *   `Exp` and `Log` kernels (four, each on one array) for the transcendental functions; wasm
+ *   only.
  */
-import { tanhFloat32, tanhLogDet, tf, wasmTanhRegistered } from "../../core/tensor/mod.ts";
+import { tanhLogDet, tf } from "../../core/tensor/mod.ts";
 
 /** The squash's constants: action dims, log-std range, `sum log(half-width)` of the Box. */
 export interface SquashSpec {
@@ -89,17 +89,15 @@ export function applyKernel(kernel: (x: tf.Tensor) => tf.Tensor, x: Float32Array
 }
 
 /**
- * {@link squashedSampleOp} as float32 passes in JavaScript with the same bits, where the
- * wasm backend's `Tanh` is the SIMD kernel whose arithmetic `tanhFloat32` repeats; null
- * elsewhere.
+ * {@link squashedSampleOp} as float32 passes in JavaScript with the same bits, on the wasm
+ * backend (the `cpu` backend accumulates sums in double precision); null elsewhere.
  */
 export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null {
-  if (tf.getBackend() !== "wasm" || !wasmTanhRegistered()) return null;
+  if (tf.getBackend() !== "wasm") return null;
   const { actDim: A, logStdMin: lo, logStdMax: hi, logScaleSum } = spec;
   const halfRange = f(0.5 * (hi - lo));
   const [loF, clip, halfLog2Pi, tiny] = [f(lo), f(0.999), f(0.5 * LOG_2PI), f(1e-6)];
   const scaleSum = f(logScaleSum);
-  const tanh = tanhFloat32;
   const op = tf.customGrad(
     ((...args: unknown[]) => {
       args.pop(); // the save function: the closure keeps what the backward pass needs
@@ -108,17 +106,19 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
       const out = outT.dataSync() as Float32Array;
       const noise = currentNoise!;
       const n = B * A;
-      const tr = new Float32Array(n);
-      const logStd = new Float32Array(n);
+      const raw = new Float32Array(n);
+      for (let b = 0; b < B; b++) raw.set(out.subarray(b * 2 * A + A, (b + 1) * 2 * A), b * A);
+      const tr = applyKernel(tf.tanh, raw);
+      const logStd = tr.map((x) => f(loF + f(halfRange * f(x + 1))));
+      const std = applyKernel(tf.exp, logStd);
+      const u = new Float32Array(n);
       for (let b = 0; b < B; b++) {
         for (let a = 0; a < A; a++) {
           const k = b * A + a;
-          tr[k] = tanh(out[b * 2 * A + A + a]);
-          logStd[k] = f(loF + f(halfRange * f(tr[k] + 1)));
+          u[k] = f(out[b * 2 * A + a] + f(std[k] * noise[k]));
         }
       }
-      const std = applyKernel(tf.exp, logStd);
-      const t = new Float32Array(n);
+      const t = applyKernel(tf.tanh, u);
       const logArg = new Float32Array(n);
       const packed = new Float32Array(B * (A + 1));
       const gaussian = new Float32Array(B);
@@ -126,12 +126,9 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
         let sum = 0;
         for (let a = 0; a < A; a++) {
           const k = b * A + a;
-          const mean = out[b * 2 * A + a];
-          const u = f(mean + f(std[k] * noise[k]));
-          const tk = tanh(u);
-          t[k] = tk;
+          const tk = t[k];
           packed[b * (A + 1) + a] = tk < -clip ? -clip : tk > clip ? clip : tk;
-          const z = f(f(u - mean) / std[k]);
+          const z = f(f(u[k] - out[b * 2 * A + a]) / std[k]);
           sum = f(sum - f(f(f(0.5 * f(z * z)) + logStd[k]) + halfLog2Pi));
           logArg[k] = f(f(1 - f(tk * tk)) + tiny);
         }
