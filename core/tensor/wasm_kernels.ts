@@ -549,12 +549,21 @@ export class WasmTensorKernels {
     private readonly kernels: HeapKernels,
   ) {}
 
+  private static cached: { backend: unknown; kernels: WasmTensorKernels | null } | null = null;
+
   /** The kernels when the wasm backend is running and they load there, else null. */
   static current(): WasmTensorKernels | null {
     if (tf.getBackend() !== "wasm") return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
-    const kernels = heapKernels(backend);
-    return kernels ? new WasmTensorKernels(backend, kernels) : null;
+    // looked up once per backend instance (called for every layer of every pass)
+    if (WasmTensorKernels.cached?.backend !== backend) {
+      const kernels = heapKernels(backend);
+      WasmTensorKernels.cached = {
+        backend,
+        kernels: kernels ? new WasmTensorKernels(backend, kernels) : null,
+      };
+    }
+    return WasmTensorKernels.cached.kernels;
   }
 
   /** Allocates outputs of `shapes`, runs `call` on the byte offsets, returns the outputs. */
