@@ -11,4 +11,3 @@ export * from "./blas.ts";
 export * from "./backend.ts";
 export * from "./onnx.ts";
 export * from "./onnx_actor.ts";
-export { FusedKernels } from "./fused_kernels.ts";
