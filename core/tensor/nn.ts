@@ -7,6 +7,7 @@ import { nativeMatMulEnabled } from "./blas.ts";
 import { type AdamStepConstants, WasmTensorKernels } from "./wasm_kernels.ts";
 import { silu } from "./fused_chain.ts";
 import { customOp } from "./custom_op.ts";
+import { FusedKernels } from "./fused_kernels.ts";
 import type { Rng } from "../rng.ts";
 import type { NamedArrays } from "../serialize.ts";
 import type { OnnxGraph } from "./onnx.ts";
@@ -245,8 +246,14 @@ function activationGradFromOutput(dy: tf.Tensor, y: tf.Tensor, activation: Activ
   switch (activation) {
     case "relu":
       return reluGradFromOutput(dy, y); // y > 0 exactly where z > 0
-    case "tanh":
-      return tf.mul(tf.sub(1, tf.square(y)), dy);
+    case "tanh": {
+      // one fused pass on wasm (same bits), off a tape
+      const fused = dy.dtype === "float32" && y.dtype === "float32" && dy.size === y.size &&
+          !tapeIsOn()
+        ? FusedKernels.current()
+        : null;
+      return fused ? fused.tanhGrad(dy, y) : tf.mul(tf.sub(1, tf.square(y)), dy);
+    }
     default:
       return dy;
   }
@@ -264,7 +271,7 @@ function addBias(
   bias: tf.Tensor,
   activation: Activation = "linear",
 ): tf.Tensor {
-  const fusable = (activation === "relu" || activation === "linear") &&
+  const fusable = (activation === "relu" || activation === "linear" || activation === "tanh") &&
     product.dtype === "float32" && bias.dtype === "float32" && product.rank >= 2 &&
     product.rank <= 3 && !tapeIsOn();
   const wasm = fusable ? WasmTensorKernels.current() : null;
@@ -273,6 +280,10 @@ function addBias(
   const groups = product.rank === 3 ? product.shape[0] : 1;
   if (!wasm || bias.size !== groups * cols || bias.shape[bias.rank - 1] !== cols) {
     return activate(tf.add(product, bias), activation);
+  }
+  if (activation === "tanh") {
+    const fused = FusedKernels.current()?.biasTanh(product, bias, { groups, rows, cols });
+    return fused ?? tf.tanh(wasm.biasAdd(product, bias, { groups, rows, cols }, false));
   }
   return wasm.biasAdd(product, bias, { groups, rows, cols }, activation === "relu");
 }
@@ -716,14 +727,20 @@ export class Adam {
     tf.tidy(() => {
       let scale: tf.Scalar | number = 1;
       if (this.maxGradNorm !== undefined) {
-        const sq = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
-        const norm = tf.sqrt(sq);
-        scale = tf.minimum(1, tf.div(this.maxGradNorm, tf.add(norm, 1e-6))) as tf.Scalar;
+        scale = clipScale(grads, this.maxGradNorm) ??
+          tf.minimum(
+            1,
+            tf.div(
+              this.maxGradNorm,
+              tf.add(tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))), 1e-6),
+            ),
+          ) as tf.Scalar;
       }
       // on wasm, one fused pass per variable in place of the dozen kernels below (same bits);
-      // fresh tensors are assigned, since a variable's buffer may be shared (a target network
-      // copied from this one)
-      const wasm = WasmTensorKernels.current();
+      // a fresh parameter tensor is assigned, since a variable's buffer may be shared (a target
+      // network copied from this one), while the moments, this optimiser's own, are updated in
+      // place
+      const wasm = FusedKernels.current();
       let consts: AdamStepConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {
         if (wasm && this.vars[i].dtype === "float32" && grads[i].dtype === "float32") {
@@ -735,10 +752,8 @@ export class Adam {
             bias2,
             scale: typeof scale === "number" ? scale : scale.dataSync()[0],
           };
-          const [p, m, v] = wasm.adam(this.vars[i], this.m[i], this.v[i], grads[i], consts);
-          this.vars[i].assign(p);
-          this.m[i].assign(m);
-          this.v[i].assign(v);
+          const { m, v } = this;
+          this.vars[i].assign(wasm.adamInPlaceMoments(this.vars[i], m[i], v[i], grads[i], consts));
           continue;
         }
         const g = scale === 1 ? grads[i] : tf.mul(grads[i], scale);
@@ -777,6 +792,22 @@ export class Adam {
   dispose(): void {
     for (const x of [...this.m, ...this.v]) x.dispose();
   }
+}
+
+/**
+ * `min(1, maxNorm / (|grads| + 1e-6))`, the gradient-norm clip's scale, computed on wasm in one
+ * pass per gradient with the bits of the tensor form (`addN` of `sum(square(g))`, then `sqrt`,
+ * `add`, `div`, `minimum`, all float32); null off wasm or when the norm is not finite (the
+ * tensor form then says what the scale is).
+ */
+function clipScale(grads: tf.Tensor[], maxNorm: number): number | null {
+  const fused = FusedKernels.current();
+  if (!fused || grads.some((g) => g.dtype !== "float32")) return null;
+  const f = Math.fround;
+  let sq = 0;
+  for (const g of grads) sq = f(sq + fused.sumSquares(g));
+  if (!Number.isFinite(sq)) return null;
+  return Math.min(1, f(f(maxNorm) / f(f(Math.sqrt(sq)) + f(1e-6))));
 }
 
 /** Disposes variables. */

@@ -331,8 +331,8 @@ const TANH_DENOMINATOR = [
   2.26843463243900e-03,
   4.89352518554385e-03,
 ];
-const TANH = elementwiseFunction(2, 0, 2, (l, { at, tmp }) => {
-  const [x, x2] = [tmp(0), tmp(1)];
+/** Pushes the tanh of local `x` (clamped there), with `x2` a temporary: {@link TANH}'s arithmetic. */
+function tanhOf(l: Lanes, x: number, x2: number): number[] {
   /** Horner's rule in x2 over `coefficients`, highest degree first. */
   const horner = (coefficients: number[]) => [
     ...l.constant(coefficients[0]),
@@ -345,15 +345,18 @@ const TANH = elementwiseFunction(2, 0, 2, (l, { at, tmp }) => {
   ];
   // deno-fmt-ignore
   return [
-    ...at(0), ...l.load, ...l.constant(TANH_CLAMP), ...l.min, ...l.constant(-TANH_CLAMP),
+    ...localGet(x), ...l.constant(TANH_CLAMP), ...l.min, ...l.constant(-TANH_CLAMP),
     ...l.max, ...localSet(x),
     ...localGet(x), ...localGet(x), ...l.mul, ...localSet(x2),
-    ...at(1),
     ...horner(TANH_NUMERATOR), ...localGet(x), ...l.mul,
     ...horner(TANH_DENOMINATOR),
-    ...l.div, ...l.store,
+    ...l.div,
   ];
-});
+}
+// deno-fmt-ignore
+const TANH = elementwiseFunction(2, 0, 2, (l, { at, tmp }) => [
+  ...at(1), ...at(0), ...l.load, ...localSet(tmp(0)), ...tanhOf(l, tmp(0), tmp(1)), ...l.store,
+]);
 
 /**
  * One exported function `(x, bias, out, groups, rows, cols)` over `groups` stacked `[rows, cols]`
@@ -568,12 +571,21 @@ export class WasmTensorKernels {
     private readonly kernels: HeapKernels,
   ) {}
 
+  private static cached: { backend: unknown; kernels: WasmTensorKernels | null } | null = null;
+
   /** The kernels when the wasm backend is running and they load there, else null. */
   static current(): WasmTensorKernels | null {
     if (tf.getBackend() !== "wasm") return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
-    const kernels = heapKernels(backend);
-    return kernels ? new WasmTensorKernels(backend, kernels) : null;
+    // looked up once per backend instance (called for every layer of every pass)
+    if (WasmTensorKernels.cached?.backend !== backend) {
+      const kernels = heapKernels(backend);
+      WasmTensorKernels.cached = {
+        backend,
+        kernels: kernels ? new WasmTensorKernels(backend, kernels) : null,
+      };
+    }
+    return WasmTensorKernels.cached.kernels;
   }
 
   /** Allocates outputs of `shapes`, runs `call` on the byte offsets, returns the outputs. */
@@ -635,4 +647,31 @@ export class WasmTensorKernels {
       ([d, yo], [out]) => this.kernels.reluGrad(d, yo, out, dy.size),
     )[0];
   }
+}
+
+/**
+ * The pieces further kernel modules are assembled from (see fused_kernels.ts): the encoder, the
+ * lane arithmetic, the loops and the tanh approximation.
+ */
+export const wasmAssembly = {
+  I32,
+  F32,
+  uleb,
+  vec,
+  name,
+  section,
+  localGet,
+  localSet,
+  i32Const,
+  I32_SHL,
+  SCALAR,
+  lanesLoop,
+  elementwiseFunction,
+  rowwiseFunction,
+  tanhOf,
+};
+
+/** Whether the wasm backend's `Tanh` is the SIMD kernel here ({@link registerWasmKernels}). */
+export function wasmTanhRegistered(): boolean {
+  return tanhRegistered;
 }

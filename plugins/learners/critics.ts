@@ -13,6 +13,7 @@ import {
 } from "../../core/tensor/nn.ts";
 import type { Rng } from "../../core/rng.ts";
 import { tf } from "../../core/tensor/tf.ts";
+import { fusedSacAvailable, fusedSquaredError, fusedTemperatureLoss } from "./fused_sac.ts";
 
 /** Options of {@link TwinQ}. */
 export interface TwinQOptions {
@@ -267,9 +268,25 @@ export class TwinQ {
     if (pair.split === 0) {
       return this.min(tf.concat([obs, action], 1) as tf.Tensor2D, { target, weightGrads });
     }
-    const features = options.features ?? pair.obsFeatures(obs, weightGrads, false);
-    const [a, b] = tf.unstack(pair.applySplit(features, action, weightGrads, true));
+    const [a, b] = tf.unstack(this.pairOf(obs, action, options));
     return tf.minimum(a, b) as tf.Tensor1D;
+  }
+
+  /**
+   * Q1 and Q2 of observations and actions as `[2, batch]` (options as {@link TwinQ.minOf}'s).
+   */
+  pairOf(
+    obs: tf.Tensor2D,
+    action: tf.Tensor2D,
+    options: { target?: boolean; weightGrads?: boolean; features?: tf.Tensor3D | null } = {},
+  ): tf.Tensor2D {
+    const weightGrads = options.weightGrads ?? true;
+    const pair = options.target ? this.targets : this.online;
+    if (pair.split === 0) {
+      return pair.apply(tf.concat([obs, action], 1) as tf.Tensor2D, weightGrads, true);
+    }
+    const features = options.features ?? pair.obsFeatures(obs, weightGrads, false);
+    return pair.applySplit(features, action, weightGrads, true);
   }
 
   /**
@@ -310,6 +327,11 @@ export class TwinQ {
   }
 
   private minimizeSquaredError(q: () => tf.Tensor2D, target: tf.Tensor1D): number {
+    if (fusedSacAvailable()) {
+      // one fused pass forward and backward on wasm (the same bits)
+      const values = target.dataSync() as Float32Array;
+      return this.optimizer.minimize(() => fusedSquaredError(q(), values));
+    }
     return this.optimizer.minimize(() =>
       tf.sum(tf.mean(tf.square(tf.sub(q(), target)), 1)) as tf.Scalar
     );
@@ -399,6 +421,13 @@ export class Temperature {
   /** One step on the temperature loss given per-sample log densities; returns the loss. */
   update(logProb: tf.Tensor1D): number {
     if (!this.learned) return NaN;
+    if (fusedSacAvailable()) {
+      // one fused pass forward and backward on wasm (the same bits)
+      const values = logProb.dataSync() as Float32Array;
+      return this.optimizer.minimize(() =>
+        fusedTemperatureLoss(this.logAlpha, values, this.targetEntropy)
+      );
+    }
     return this.optimizer.minimize(() =>
       tf.mean(
         tf.mul(tf.neg(tf.exp(this.logAlpha)), tf.add(logProb, this.targetEntropy)),

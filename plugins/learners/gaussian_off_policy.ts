@@ -5,6 +5,7 @@
 import { type Rng, scaleToBox, type VecEnv, type VecStep } from "../../core/mod.ts";
 import { tf } from "../../core/tensor/mod.ts";
 import type { TwinQ } from "./critics.ts";
+import { fusedSacAvailable, softBellmanTarget } from "./fused_sac.ts";
 import type { GaussianPolicy } from "./gaussian_policy.ts";
 import type { ReplayBuffer, ReplayLayout } from "./replay.ts";
 
@@ -91,7 +92,7 @@ export function fitSoftCritics(
   const actDim = policy.actDim;
   const nextNoise = rng.fillNormal(new Float32Array(B * actDim));
   const action = tf.tensor2d(batch.action, [B, actDim]);
-  const target = tf.tidy(() => {
+  const target = fusedSacAvailable() ? fusedTarget() : tf.tidy(() => {
     const nextObs = policy.obsTensor(batch.nextObs);
     const next = policy.sampleAction(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
     const minQ = critics.minOf(nextObs, next.y, { target: true });
@@ -99,6 +100,23 @@ export function fitSoftCritics(
     const notDone = tf.sub(1, tf.tensor1d(batch.terminated));
     return tf.add(tf.tensor1d(batch.reward), tf.mul(gamma, tf.mul(notDone, soft))) as tf.Tensor1D;
   });
+  // on wasm, the target from the target critics' values in one pass (the same bits)
+  function fusedTarget(): tf.Tensor1D {
+    const [q, logProb] = tf.tidy(() => {
+      const nextObs = policy.obsTensor(batch.nextObs);
+      const next = policy.sampleAction(nextObs, tf.tensor2d(nextNoise, [B, actDim]));
+      return [critics.pairOf(nextObs, next.y, { target: true }), next.logProb];
+    });
+    const values = softBellmanTarget(
+      q.dataSync() as Float32Array,
+      logProb.dataSync() as Float32Array,
+      { reward: batch.reward, terminated: batch.terminated },
+      alpha,
+      gamma,
+    );
+    tf.dispose([q, logProb]);
+    return tf.tensor1d(values);
+  }
   const loss = critics.fitOf(obs, action, target);
   tf.dispose([action, target]);
   return { loss, obs };

@@ -24,6 +24,12 @@ import {
   tf,
 } from "../../core/tensor/mod.ts";
 import { NetworkPolicy } from "./network_policy.ts";
+import {
+  fusedSquashedSampleOp,
+  gaussianLogProb,
+  type SquashedSampleOp,
+  squashedSampleOp,
+} from "./squashed_gaussian.ts";
 
 /** Parameters of the Gaussian policy. */
 export const GAUSSIAN_SCHEMA = {
@@ -60,8 +66,6 @@ export const GAUSSIAN_SCHEMA = {
 
 /** Validated parameters of {@link GaussianPolicy}. */
 export type GaussianParams = ValuesOf<typeof GAUSSIAN_SCHEMA>;
-
-const LOG_2PI = Math.log(2 * Math.PI);
 
 /** A reparameterised sample and its log density. */
 export interface GaussianSample {
@@ -130,9 +134,7 @@ export class GaussianPolicy extends NetworkPolicy implements Policy, OnnxExporta
 
   /** Diagonal Gaussian log density of `u` (no squash correction), summed over dims. */
   static gaussianLogProb(u: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor1D {
-    const z = tf.div(tf.sub(u, mean), tf.exp(logStd));
-    const perDim = tf.neg(tf.add(tf.add(tf.mul(0.5, tf.square(z)), logStd), 0.5 * LOG_2PI));
-    return tf.sum(perDim, 1) as tf.Tensor1D;
+    return gaussianLogProb(u, mean, logStd);
   }
 
   /** Reparameterised sample `u = mean + std * noise` with its squashed log density. */
@@ -158,55 +160,48 @@ export class GaussianPolicy extends NetworkPolicy implements Policy, OnnxExporta
       const { y, logProb } = this.sample(obs, noise);
       return { y, logProb };
     }
+    const { y, packed } = this.sampleSquashed(obs, noise)!;
     const A = this.actDim;
+    return { y, logProb: tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]) as tf.Tensor1D };
+  }
+
+  /**
+   * {@link GaussianPolicy.sampleAction}'s op output `packed` (`[y, logProb]` as
+   * `[batch, actDim + 1]`) and its slice `y`, for a loss that reads the log density from
+   * `packed` itself; null for a parameter log std (no such op).
+   */
+  sampleSquashed(
+    obs: tf.Tensor2D,
+    noise: tf.Tensor2D,
+  ): { y: tf.Tensor2D; packed: tf.Tensor2D } | null {
+    if (this.logStdParam) return null;
     const packed = this.squashedSample(this.net.apply(obs, true, 0, false), noise);
-    return {
-      y: tf.slice(packed, [0, 0], [-1, A]) as tf.Tensor2D,
-      logProb: tf.reshape(tf.slice(packed, [0, A], [-1, 1]), [-1]) as tf.Tensor1D,
-    };
+    return { y: tf.slice(packed, [0, 0], [-1, this.actDim]) as tf.Tensor2D, packed };
   }
 
   /**
    * `[y, logProb]` as `[batch, actDim + 1]` from the network's output (mean, then raw log std)
-   * and the noise, computed as {@link GaussianPolicy.sample} does. Its gradient, with
-   * `t = tanh(u)` and `z = noise` (the Gaussian term's dependence through `z` cancels):
-   * `du = (dy [|t| <= 0.999] + dlogProb 2t / (1 - t^2 + 1e-6)) (1 - t^2)`, `dmean = du`,
-   * `dlogStd = du noise std - dlogProb`, `draw = dlogStd (hi - lo) / 2 (1 - tanh(raw)^2)`.
+   * and the noise, computed as {@link GaussianPolicy.sample} does, with a hand-derived gradient
+   * (see squashed_gaussian.ts): fused passes on wasm, tensor ops elsewhere (the same bits).
    */
-  private readonly squashedSample = tf.customGrad(
-    ((...args: unknown[]) => {
-      const save = args.pop() as tf.GradSaveFunc;
-      const [out, noise] = args as tf.Tensor2D[];
-      const A = this.actDim;
-      const { logStdMin: lo, logStdMax: hi } = this.params;
-      const mean = tf.slice(out, [0, 0], [-1, A]);
-      const tr = tf.tanh(tf.slice(out, [0, A], [-1, A]));
-      const logStd = tf.add(lo, tf.mul(0.5 * (hi - lo), tf.add(tr, 1)));
-      const std = tf.exp(logStd);
-      const u = tf.add(mean, tf.mul(std, noise));
-      const t = tf.tanh(u);
-      const y = tf.clipByValue(t, -0.999, 0.999);
-      const gaussian = GaussianPolicy.gaussianLogProb(u, mean, logStd);
-      const correction = tanhLogDet(t);
-      const logProb = tf.sub(tf.sub(gaussian, correction), this.logScaleSum);
-      save([t, tr, std, noise]);
-      return {
-        value: tf.concat([y, tf.reshape(logProb, [-1, 1])], 1),
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [ts, trs, stds, noises] = saved;
-          const dY = tf.slice(dy, [0, 0], [-1, A]);
-          const dL = tf.slice(dy, [0, A], [-1, 1]);
-          const oneMinusT2 = tf.sub(1, tf.square(ts));
-          const clipped = tf.where(tf.lessEqual(tf.abs(ts), 0.999), dY, tf.zerosLike(dY));
-          const dT = tf.add(clipped, tf.mul(dL, tf.div(tf.mul(2, ts), tf.add(oneMinusT2, 1e-6))));
-          const du = tf.mul(dT, oneMinusT2);
-          const dLogStd = tf.sub(tf.mul(tf.mul(du, noises), stds), dL);
-          const dRaw = tf.mul(dLogStd, tf.mul(0.5 * (hi - lo), tf.sub(1, tf.square(trs))));
-          return [tf.concat([du, dRaw], 1), tf.zerosLike(noises)];
-        },
+  private squashedSample(out: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {
+    const spec = {
+      actDim: this.actDim,
+      logStdMin: this.params.logStdMin,
+      logStdMax: this.params.logStdMax,
+      logScaleSum: this.logScaleSum,
+    };
+    // built once per backend: the fused form exists on wasm only
+    const backend = tf.getBackend();
+    if (this.squashOps?.backend !== backend) {
+      this.squashOps = {
+        backend,
+        op: fusedSquashedSampleOp(spec) ?? squashedSampleOp(spec),
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (out: tf.Tensor2D, noise: tf.Tensor2D) => tf.Tensor2D;
+    }
+    return this.squashOps.op(out, noise);
+  }
+  private squashOps: { backend: string; op: SquashedSampleOp } | null = null;
 
   /** Normalised observations as a tensor. */
   obsTensor(obs: Float32Array): tf.Tensor2D {

@@ -23,5 +23,8 @@ export * from "./categorical_critic.ts";
 export * from "./reppo_parts.ts";
 export * from "./gaussian_kl.ts";
 export * from "./ppo_objective.ts";
+export * from "./gaussian_ppo.ts";
+export * from "./squashed_gaussian.ts";
+export * from "./fused_sac.ts";
 export * from "./ppo_parts.ts";
 export * from "./presets.ts";

@@ -156,6 +156,79 @@ export function explainedVariance(returns: Float32Array, values: Float32Array): 
 }
 
 /**
+ * A minibatch's advantages as the loss uses them: normalised to zero mean and unit standard
+ * deviation (`(a - mean) / (std + 1e-8)`, population variance) when `normalize`, computed as
+ * the tensor form (`tf.moments`, then `tf.sub`, `tf.sqrt`, `tf.add`, `tf.div`) does on the wasm
+ * backend: float32 operations, sums accumulated in order.
+ */
+export function advantagesOf(a: Float32Array, normalize: boolean): Float32Array {
+  if (!normalize) return a;
+  const f = Math.fround;
+  const n = a.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = f(sum + a[i]);
+  const mean = f(sum / n);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares = f(squares + f(f(a[i] - mean) * f(a[i] - mean)));
+  const denominator = f(f(Math.sqrt(f(squares / n))) + f(1e-8));
+  return a.map((x) => f(f(x - mean) / denominator));
+}
+
+/** The PPO loss's options. */
+export type PpoLossOptions = Pick<PpoEpochOptions, "clipCoef" | "clipVloss" | "vfCoef">;
+
+/** One minibatch's statistics: the loss terms, then the algorithm's diagnostics by name. */
+export interface MinibatchStats {
+  pg_loss: number;
+  value_loss: number;
+  approx_kl: number;
+  clipfrac: number;
+  [diagnostic: string]: number;
+}
+
+/**
+ * The clipped surrogate `pgLoss`, the (optionally clipped) value loss `vLoss` and
+ * `loss = pgLoss + vfCoef vLoss` from the log likelihood ratios and values of a minibatch,
+ * with the approximate KL and the clip fraction (off the gradient path).
+ */
+export function ppoLoss(
+  logRatio: tf.Tensor1D,
+  value: tf.Tensor1D,
+  data: { advantages: tf.Tensor; returns: tf.Tensor; values: tf.Tensor },
+  options: PpoLossOptions,
+): { loss: tf.Scalar; pgLoss: tf.Scalar; vLoss: tf.Scalar; kl: tf.Scalar; clipfrac: tf.Scalar } {
+  const { advantages: adv, returns: ret, values: oldValue } = data;
+  const ratio = tf.exp(logRatio);
+  const clipped = tf.clipByValue(ratio, 1 - options.clipCoef, 1 + options.clipCoef);
+  const pgLoss = tf.mean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), clipped)));
+  let vLoss: tf.Tensor;
+  if (options.clipVloss) {
+    const vClipped = tf.add(
+      oldValue,
+      tf.clipByValue(tf.sub(value, oldValue), -options.clipCoef, options.clipCoef),
+    );
+    vLoss = tf.mul(
+      0.5,
+      tf.mean(tf.maximum(tf.square(tf.sub(value, ret)), tf.square(tf.sub(vClipped, ret)))),
+    );
+  } else {
+    vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, ret))));
+  }
+  const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+  const clipfrac = tf.mean(
+    tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), options.clipCoef), "float32"),
+  );
+  const loss = tf.add(pgLoss, tf.mul(options.vfCoef, vLoss));
+  return {
+    loss: loss as tf.Scalar,
+    pgLoss: pgLoss as tf.Scalar,
+    vLoss: vLoss as tf.Scalar,
+    kl: kl as tf.Scalar,
+    clipfrac: clipfrac as tf.Scalar,
+  };
+}
+
+/**
  * Runs PPO's epochs. `fields` must hold scalar `advantages`, `returns` and `values` besides
  * what `terms` reads; `terms(batch, advantages)` gets the minibatch tensors by field name and
  * may return corrected advantages through `correctAdvantages` before normalisation.
@@ -169,6 +242,16 @@ export function ppoEpochs(
     terms: (batch: Record<string, tf.Tensor>) => MinibatchTerms;
     /** Stop-gradient advantage correction computed before the step (DiffPPO's entropy term). */
     correctAdvantages?: (batch: Record<string, tf.Tensor>, advantages: tf.Tensor1D) => tf.Tensor1D;
+    /**
+     * The whole minibatch loss as one fused op (with the statistics of its forward pass), in
+     * place of `terms` and {@link ppoLoss}, given the minibatch's advantages as the loss uses
+     * them (given only where it runs, and with the tensor form's bits there). With it (and no
+     * `correctAdvantages`), the advantages are normalised by {@link advantagesOf}.
+     */
+    fusedLoss?: (
+      batch: Record<string, tf.Tensor>,
+      advantages: Float32Array,
+    ) => { loss: tf.Scalar; stats: MinibatchStats };
   },
 ): Record<string, number> {
   const total = fields.returns.data.length;
@@ -190,54 +273,52 @@ export function ppoEpochs(
         const rows = gatherRows(data, width, idx);
         batch[name] = scalar ? tf.tensor1d(rows) : tf.tensor2d(rows, [idx.length, width]);
       }
-      const adv = tf.tidy(() => {
+      // with the fused loss, the advantages stay arrays (normalised in one pass, same bits)
+      const fusedAdvantages = context.fusedLoss && !context.correctAdvantages
+        ? advantagesOf(gatherRows(fields.advantages.data, 1, idx), options.normAdv)
+        : null;
+      const adv = fusedAdvantages ? null : tf.tidy(() => {
         let a = batch.advantages as tf.Tensor1D;
         if (context.correctAdvantages) a = context.correctAdvantages(batch, a);
         if (!options.normAdv) return a;
         const { mean, variance } = tf.moments(a);
         return tf.div(tf.sub(a, mean), tf.add(tf.sqrt(variance), 1e-8)) as tf.Tensor1D;
       });
-      const stats: tf.Tensor[] = [];
-      const diagnostics: [string, tf.Tensor][] = [];
+      let stats: MinibatchStats | undefined;
+      let kept: { terms: tf.Tensor[]; diagnostics: [string, tf.Tensor][] } | undefined;
       context.optimizer.minimize(() => {
-        const { logRatio, value, extraLoss, diagnostics: diag } = context.terms(batch);
-        for (const [name, t] of Object.entries(diag ?? {})) diagnostics.push([name, tf.keep(t)]);
-        const ratio = tf.exp(logRatio);
-        const clipped = tf.clipByValue(ratio, 1 - options.clipCoef, 1 + options.clipCoef);
-        const pgLoss = tf.mean(
-          tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), clipped)),
-        );
-        const ret = batch.returns;
-        const oldValue = batch.values;
-        let vLoss: tf.Tensor;
-        if (options.clipVloss) {
-          const vClipped = tf.add(
-            oldValue,
-            tf.clipByValue(tf.sub(value, oldValue), -options.clipCoef, options.clipCoef),
-          );
-          vLoss = tf.mul(
-            0.5,
-            tf.mean(tf.maximum(tf.square(tf.sub(value, ret)), tf.square(tf.sub(vClipped, ret)))),
-          );
-        } else {
-          vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, ret))));
+        if (context.fusedLoss) {
+          const advantages = fusedAdvantages ?? (adv!.dataSync() as Float32Array);
+          const fused = context.fusedLoss(batch, advantages);
+          stats = fused.stats; // filled by the forward pass
+          return fused.loss;
         }
-        const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-        const clipfrac = tf.mean(
-          tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), options.clipCoef), "float32"),
-        );
-        stats.push(tf.keep(pgLoss), tf.keep(vLoss), tf.keep(kl), tf.keep(clipfrac));
-        const loss = tf.add(pgLoss, tf.mul(options.vfCoef, vLoss));
-        return (extraLoss ? tf.add(loss, extraLoss) : loss) as tf.Scalar;
+        const { logRatio, value, extraLoss, diagnostics } = context.terms(batch);
+        const terms = ppoLoss(logRatio, value, {
+          advantages: adv!,
+          returns: batch.returns,
+          values: batch.values,
+        }, options);
+        kept = {
+          terms: [terms.pgLoss, terms.vLoss, terms.kl, terms.clipfrac].map((t) => tf.keep(t)),
+          diagnostics: Object.entries(diagnostics ?? {}).map(([name, t]) => [name, tf.keep(t)]),
+        };
+        return (extraLoss ? tf.add(terms.loss, extraLoss) : terms.loss) as tf.Scalar;
       });
-      const [pg, v, kl, cf] = stats.map((s) => s.dataSync()[0]);
-      sums.pg += pg;
-      sums.v += v;
+      if (kept) {
+        const [pg_loss, value_loss, approx_kl, clipfrac] = kept.terms.map((t) => t.dataSync()[0]);
+        const diagnostics = kept.diagnostics.map(([name, t]) => [name, t.dataSync()[0]]);
+        stats = { pg_loss, value_loss, approx_kl, clipfrac, ...Object.fromEntries(diagnostics) };
+        tf.dispose([...kept.terms, ...kept.diagnostics.map(([, t]) => t)]);
+      }
+      const { pg_loss, value_loss, approx_kl: kl, clipfrac, ...diagnostics } = stats!;
+      sums.pg += pg_loss;
+      sums.v += value_loss;
       sums.kl += kl;
-      sums.clipfrac += cf;
-      for (const [name, t] of diagnostics) extra[name] = (extra[name] ?? 0) + t.dataSync()[0];
+      sums.clipfrac += clipfrac;
+      for (const [name, x] of Object.entries(diagnostics)) extra[name] = (extra[name] ?? 0) + x;
       count++;
-      tf.dispose([...stats, ...diagnostics.map(([, t]) => t), adv, ...Object.values(batch)]);
+      tf.dispose([...(adv ? [adv] : []), ...Object.values(batch)]);
       if (options.targetKl > 0 && kl > options.targetKl) stop = true;
     }
   }

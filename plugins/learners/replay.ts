@@ -49,10 +49,17 @@ export class ReplayBuffer {
       }
       this.batchSize = batch;
     }
+    // the fields looked up once per batch, not per row; one-float fields copied directly
+    const fields = Object.entries(this.layout).map(([name, width]) => ({
+      width,
+      from: this.data[name],
+      to: this.batchOut[name],
+    }));
     for (let b = 0; b < batch; b++) {
       const i = rng.int(this.size);
-      for (const [name, width] of Object.entries(this.layout)) {
-        this.batchOut[name].set(this.data[name].subarray(i * width, (i + 1) * width), b * width);
+      for (const { width, from, to } of fields) {
+        if (width === 1) to[b] = from[i];
+        else to.set(from.subarray(i * width, (i + 1) * width), b * width);
       }
     }
     return this.batchOut;

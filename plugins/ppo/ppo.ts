@@ -19,7 +19,10 @@ import {
 import { tf } from "../../core/tensor/mod.ts";
 import {
   computeGae,
+  fusedGaussianPpoAvailable,
+  fusedGaussianPpoLoss,
   GaussianPolicy,
+  gaussianPpoTerms,
   ppoEpochOptions,
   ppoEpochs,
   type PpoParams,
@@ -58,7 +61,8 @@ export class Ppo implements Algorithm {
   }
 
   private value(obs: tf.Tensor2D): tf.Tensor1D {
-    return tf.squeeze(this.parts.critic.apply(obs), [1]) as tf.Tensor1D;
+    // the observations are data: no gradient with respect to them
+    return tf.squeeze(this.parts.critic.apply(obs, true, 0, false), [1]) as tf.Tensor1D;
   }
 
   private valuesOf(normalizedObs: Float32Array): Float32Array {
@@ -139,6 +143,7 @@ export class Ppo implements Algorithm {
     returns: Float32Array;
   }): Record<string, number> {
     const { params, policy, env } = this;
+    const logStd = policy.logStdParam;
     return ppoEpochs(
       {
         obs: { data: data.obsBuf, width: env.obsDim },
@@ -154,18 +159,30 @@ export class Ppo implements Algorithm {
         rng: this.rng,
         terms: (batch) => {
           const obs = batch.obs as tf.Tensor2D;
-          const { mean, logStd } = policy.distribution(obs);
-          const logProb = GaussianPolicy.gaussianLogProb(batch.u, mean, logStd);
-          const entropy = tf.mean(
-            tf.sum(tf.add(logStd, 0.5 * Math.log(2 * Math.PI * Math.E)), 1),
-          ) as tf.Scalar;
-          return {
-            logRatio: tf.sub(logProb, batch.logProb) as tf.Tensor1D,
-            value: this.value(obs),
-            extraLoss: tf.mul(-params.entCoef, entropy) as tf.Scalar,
-            diagnostics: { entropy },
-          };
+          const dist = policy.distribution(obs);
+          const terms = gaussianPpoTerms(dist, batch.u, batch.logProb, params.entCoef);
+          return { ...terms, value: this.value(obs) };
         },
+        // on wasm, the loss from the networks' outputs as one op (the same bits)
+        fusedLoss: logStd && fusedGaussianPpoAvailable()
+          ? (batch, advantages) => {
+            const obs = batch.obs as tf.Tensor2D;
+            const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+            return fusedGaussianPpoLoss(
+              policy.net.apply(obs, true, 0, false),
+              logStd,
+              this.parts.critic.apply(obs, true, 0, false),
+              {
+                u: read(batch.u),
+                oldLogProb: read(batch.logProb),
+                advantages,
+                oldValues: read(batch.values),
+                returns: read(batch.returns),
+              },
+              { ...ppoEpochOptions(params), entCoef: params.entCoef },
+            );
+          }
+          : undefined,
       },
     );
   }

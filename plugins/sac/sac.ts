@@ -10,6 +10,8 @@ import {
   type ActorPhase,
   collectGaussianStep,
   fitSoftCritics,
+  fusedActorLoss,
+  fusedSacAvailable,
   type GaussianPolicy,
   meanOf,
   minimizeKeeping,
@@ -59,6 +61,14 @@ export class Sac extends OffPolicyAlgorithm<GaussianPolicy, SacParams> {
     alpha: number,
     criticFeatures: tf.Tensor3D | null = null,
   ): { loss: tf.Scalar; logProb: tf.Tensor1D } {
+    const squashed = fusedSacAvailable() ? this.policy.sampleSquashed(obs, noise) : null;
+    if (squashed) {
+      // on wasm, the loss around the networks as one fused op (the same bits)
+      const options = { weightGrads: false, features: criticFeatures };
+      const qPair = this.critics.pairOf(obs, squashed.y, options);
+      const { loss, logProb } = fusedActorLoss(squashed.packed, qPair, alpha);
+      return { loss, logProb: tf.tensor1d(logProb) };
+    }
     const s = this.policy.sampleAction(obs, noise);
     const q = this.critics.minOf(obs, s.y, { weightGrads: false, features: criticFeatures });
     return { loss: tf.mean(tf.sub(tf.mul(alpha, s.logProb), q)) as tf.Scalar, logProb: s.logProb };
