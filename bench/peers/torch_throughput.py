@@ -208,19 +208,8 @@ def main():
         act, update, per_step = build()
         scaled = (max(1, math.ceil(warmup * args.scale)), max(2, math.ceil(steps * args.scale)))
         results[name] = replay(act, update, per_step, *scaled)
-    info = {
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "blas": peer.blas_of_torch(),
-        "pools": pools,
-    }
-    if args.json:
-        print(json.dumps({"ms": results, **info}))
+    if not peer.report(results, pools, args.json, note="; no simulator"):
         return
-    print(
-        f"PyTorch {info['torch']} ({info['blas']}), {info['threads']} thread(s); "
-        f"pools: {json.dumps(pools)}; no simulator"
-    )
     print(f"{'loop':12s} {'CPU ms':>8s} {'wall ms':>8s} {'steps':>6s}  (per env step)")
     for name, ms in results.items():
         print(f"{name:12s} {ms['cpu']:8.2f} {ms['wall']:8.2f} {ms['steps']:6d}")

@@ -389,6 +389,25 @@ def blas_of_torch():
     return "unknown"
 
 
+def report(results, pools, as_json, note=""):
+    """Prints the results as one JSON object (returns False), or the peer's header line for a
+    table to follow (returns True): torch's version, BLAS and threads, and every pool."""
+    info = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": blas_of_torch(),
+        "pools": pools,
+    }
+    if as_json:
+        print(json.dumps({"ms": results, **info}))
+        return False
+    print(
+        f"PyTorch {info['torch']} ({info['blas']}), {info['threads']} thread(s); "
+        f"pools: {json.dumps(pools)}{note}"
+    )
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -405,19 +424,8 @@ def main():
         "diffsac-k8": measure(DiffSacChain(8), 2, max(5, args.rounds // 2)),
         "ppo": measure(PpoMinibatch(), 1, args.rounds),
     }
-    info = {
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "blas": blas_of_torch(),
-        "pools": pools,
-    }
-    if args.json:
-        print(json.dumps({"ms": results, **info}))
+    if not report(results, pools, args.json):
         return
-    print(
-        f"PyTorch {info['torch']} ({info['blas']}), {info['threads']} thread(s); "
-        f"pools: {json.dumps(pools)}"
-    )
     print(f"{'update':12s} {'CPU ms':>8s} {'wall ms':>8s}  (median per update)")
     for name, ms in results.items():
         print(f"{name:12s} {ms['cpu']:8.2f} {ms['wall']:8.2f}")

@@ -105,9 +105,10 @@ function ops(l: Lanes, use: Parameters<Body>[1]) {
 // step(a, f, eta, noise, logEta, next, q, p, n, -1/sigma0^2, sigma0^2, log(4 pi)): per element
 // the tensor form's ops up to its two sums: next, and the summands q of -logQ and p of -logPi
 const STEP = elementwiseFunction(8, 3, 7, (l, use) => {
-  const { load, param, lit, get, set, store, add, sub, mul, div, sqrt } = ops(l, use);
+  const o = ops(l, use);
+  const { load, param, lit, get, set, store, add, mul, sqrt } = o;
   const [A, F, ETA, NOISE, LOG_ETA, NEXT, Q, P] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [INV_VAR, VAR, LOG4PI] = [0, 1, 2];
+  const INV_VAR = 0;
   const [a, eta, mean, next, eta4, logTerm, d] = [0, 1, 2, 3, 4, 5, 6];
   return [
     ...set(a, load(A)),
@@ -115,14 +116,32 @@ const STEP = elementwiseFunction(8, 3, 7, (l, use) => {
     ...set(mean, add(get(a), mul(get(eta), add(mul(get(a), param(INV_VAR)), load(F))))),
     ...set(next, add(get(mean), mul(sqrt(mul(lit(2), get(eta))), load(NOISE)))),
     ...store(NEXT, get(next)),
-    ...set(eta4, mul(lit(4), get(eta))),
-    ...set(logTerm, mul(lit(0.5), add(load(LOG_ETA), param(LOG4PI)))),
-    ...set(d, sub(get(next), get(mean))),
-    ...store(Q, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
-    ...set(d, sub(get(a), sub(get(next), mul(get(eta), div(get(next), param(VAR)))))),
-    ...store(P, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+    ...negLogDensityTerms(o, { a, eta, mean, x: next, eta4, logTerm, d }, { LOG_ETA, Q, P }),
   ];
 });
+
+/**
+ * The tail STEP and DENSITIES share: the summands `(x - mean)^2 / (4 eta) + log(4 pi eta) / 2`
+ * of -logQ (stored at Q) and `(a - (x - eta x / sigma0^2))^2 / (4 eta) + log(4 pi eta) / 2` of
+ * -logPi (stored at P), for `x` the kernel's a^{k-1}; tmps and pointers by index, params
+ * `[-1/sigma0^2, sigma0^2, log(4 pi)]`.
+ */
+function negLogDensityTerms(
+  o: ReturnType<typeof ops>,
+  t: { a: number; eta: number; mean: number; x: number; eta4: number; logTerm: number; d: number },
+  at: { LOG_ETA: number; Q: number; P: number },
+): Code {
+  const { load, param, lit, get, set, store, add, sub, mul, div } = o;
+  const [VAR, LOG4PI] = [1, 2];
+  return [
+    ...set(t.eta4, mul(lit(4), get(t.eta))),
+    ...set(t.logTerm, mul(lit(0.5), add(load(at.LOG_ETA), param(LOG4PI)))),
+    ...set(t.d, sub(get(t.x), get(t.mean))),
+    ...store(at.Q, add(div(mul(get(t.d), get(t.d)), get(t.eta4)), get(t.logTerm))),
+    ...set(t.d, sub(get(t.a), sub(get(t.x), mul(get(t.eta), div(get(t.x), param(VAR)))))),
+    ...store(at.P, add(div(mul(get(t.d), get(t.d)), get(t.eta4)), get(t.logTerm))),
+  ];
+}
 
 // stepGrad(a, f, eta, noise, gNext, gRatio, gQ, gA, gF, gEta, n, -1/sigma0^2, sigma0^2): the
 // tensor form's backward pass per element, gRatio and gQ the per-sample upstream gradients of
@@ -211,21 +230,17 @@ const STEP_GRAD = elementwiseFunction(10, 2, 17, (l, use) => {
 // densities(a, f, eta, prev, logEta, q, p, n, -1/sigma0^2, sigma0^2, log(4 pi)): STEP for a
 // given a^{k-1} (prev) in place of the sampled one: the summands of -logQ and -logPi
 const DENSITIES = elementwiseFunction(7, 3, 7, (l, use) => {
-  const { load, param, lit, get, set, store, add, sub, mul, div } = ops(l, use);
+  const o = ops(l, use);
+  const { load, param, get, set, add, mul } = o;
   const [A, F, ETA, PREV, LOG_ETA, Q, P] = [0, 1, 2, 3, 4, 5, 6];
-  const [INV_VAR, VAR, LOG4PI] = [0, 1, 2];
+  const INV_VAR = 0;
   const [a, eta, mean, prev, eta4, logTerm, d] = [0, 1, 2, 3, 4, 5, 6];
   return [
     ...set(a, load(A)),
     ...set(eta, load(ETA)),
     ...set(prev, load(PREV)),
     ...set(mean, add(get(a), mul(get(eta), add(mul(get(a), param(INV_VAR)), load(F))))),
-    ...set(eta4, mul(lit(4), get(eta))),
-    ...set(logTerm, mul(lit(0.5), add(load(LOG_ETA), param(LOG4PI)))),
-    ...set(d, sub(get(prev), get(mean))),
-    ...store(Q, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
-    ...set(d, sub(get(a), sub(get(prev), mul(get(eta), div(get(prev), param(VAR)))))),
-    ...store(P, add(div(mul(get(d), get(d)), get(eta4)), get(logTerm))),
+    ...negLogDensityTerms(o, { a, eta, mean, x: prev, eta4, logTerm, d }, { LOG_ETA, Q, P }),
   ];
 });
 
