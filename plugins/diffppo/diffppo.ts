@@ -83,7 +83,8 @@ export class DiffPpo implements Algorithm {
   /** V(s, a^k, k) for normalised observations. */
   value(obs: tf.Tensor2D, a: tf.Tensor2D, k: tf.Tensor1D): tf.Tensor1D {
     const input = tf.concat([obs, a, this.policy.stepOneHot(k)], 1);
-    return tf.squeeze(this.parts.critic.apply(input), [1]) as tf.Tensor1D;
+    // (s, a^k, k) are rollout data: no gradient with respect to them
+    return tf.squeeze(this.parts.critic.apply(input, true, 0, false), [1]) as tf.Tensor1D;
   }
 
   private valuesOf(obs: Float32Array, a: Float32Array, k: number): Float32Array {
