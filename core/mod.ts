@@ -65,7 +65,7 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./trainer.ts";
-export { LOCK_FILE, RunLock } from "./run_lock.ts";
+export { LOCK_FILE, type LockHolder, RunLock } from "./run_lock.ts";
 export { loadPluginModule } from "./plugin_loader.ts";
 export type { Progress } from "./progress.ts";
 export {

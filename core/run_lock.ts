@@ -110,6 +110,14 @@ export class RunLock {
     throw new ConfigError(`${field}: could not take the lock of '${dir}' (${LOCK_FILE})`);
   }
 
+  /** The live holder of `dir`'s lock, or null when it is free or stale (taken over on acquire). */
+  static holderOf(dir: string): LockHolder | null {
+    const found = readHolder(`${dir}/${LOCK_FILE}`);
+    if (found === null) return null;
+    const { holder, modifiedMs } = found;
+    return holder && holderAlive(holder, modifiedMs) ? holder : null;
+  }
+
   /** Refreshes the lock's time when {@link REFRESH_MS} has passed (cheap to call often). */
   refresh(): void {
     const now = Date.now();

@@ -248,9 +248,20 @@ if (import.meta.main) {
 
     const worker = async () => {
       while (queue.length > 0 && stopping === 0) {
-        const plan = queue.shift()!;
+        // decided again now: the folder may have changed since the plan (another process
+        // started, finished or is training this run)
+        const plan = planCell(outDir, queue.shift()!.cell);
         const { cell } = plan;
         const index = `[${++started}/${total}]`;
+        if (plan.action === "skip" || plan.action === "error") {
+          say(
+            `${index} ${
+              plan.action === "skip" ? "skip   " : "FAILED "
+            } ${cell.name}: ${plan.detail}`,
+          );
+          if (plan.action === "error") failed.push(cell.name);
+          continue;
+        }
         say(`${index} ${plan.action.padEnd(7)} ${cell.name} (${plan.detail})`);
         running.set(cell.name, null);
         const logPath = `${outDir}/logs/${cell.name}.log`;

@@ -4,7 +4,7 @@
  * it. Also the child process that trains one cell, with its output kept in a log file.
  */
 import { existsSync } from "node:fs";
-import { RUN_FILES, RunStore } from "../../core/mod.ts";
+import { RUN_FILES, RunLock, RunStore } from "../../core/mod.ts";
 import type { Cell } from "./spec.ts";
 import { type ChildResult, runTrainChild } from "../train_child.ts";
 
@@ -54,11 +54,22 @@ export function firstDifference(a: unknown, b: unknown, path: string): string | 
  *   (an error when its checkpoint was deleted);
  * - a checkpoint but not finished (interrupted, crashed, failed): resume;
  * - a run folder without a checkpoint (stopped before the first one): restart from scratch;
- * - a folder that is not a run, or a run of a different config: error (nothing is deleted).
+ * - a folder that is not a run, or a run of a different config: error (nothing is deleted);
+ * - a run another live process is training (its `run.lock`): error, so that neither a second
+ *   trainer nor a restart touches it.
  */
 export function planCell(outDir: string, cell: Cell): Plan {
   const dir = `${outDir}/${cell.name}`;
   if (!existsSync(dir)) return { cell, action: "start", detail: "new" };
+  const holder = RunLock.holderOf(dir);
+  if (holder) {
+    return {
+      cell,
+      action: "error",
+      detail: `'${dir}' is being trained by process ${holder.pid} on ${holder.host} (since ` +
+        `${holder.startedAt}); run the experiment again once it has ended`,
+    };
+  }
   if (!existsSync(`${dir}/${RUN_FILES.config}`)) {
     if ([...Deno.readDirSync(dir)].length === 0) {
       return { cell, action: "restart", detail: "empty folder" };

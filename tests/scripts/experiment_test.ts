@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RunStore } from "../../core/mod.ts";
+import { LOCK_FILE, RunLock, RunStore } from "../../core/mod.ts";
 import { builtinRegistry } from "../../plugins/builtin.ts";
 import { expandGrid, loadSpec, validateSpec } from "../../scripts/experiments/spec.ts";
 import { planCell } from "../../scripts/experiments/plan.ts";
@@ -149,6 +149,18 @@ Deno.test("experiment plan: start, skip, extend, resume, restart, or refuse a fo
   const store = RunStore.open(dir);
   store.writeConfig(cell.resolved);
   assert.equal(action(), "restart"); // no checkpoint yet
+  // a run another live process trains is neither restarted (deleted) nor trained twice
+  const lock = RunLock.acquire(dir);
+  assert.equal(action(), "error");
+  assert.match(planCell(out, cell).detail, new RegExp(`being trained by process ${Deno.pid}`));
+  lock.release();
+  // a lock whose process is gone does not count
+  Deno.writeTextFileSync(
+    `${dir}/${LOCK_FILE}`,
+    JSON.stringify({ pid: 2 ** 31 - 1, host: Deno.hostname(), startedAt: "then" }),
+  );
+  assert.equal(action(), "restart");
+  Deno.removeSync(`${dir}/${LOCK_FILE}`);
   Deno.writeTextFileSync(store.path("checkpoint.bin"), "x");
   store.writeStatus({ status: "interrupted", envSteps: 60 });
   assert.equal(action(), "resume");
