@@ -184,6 +184,12 @@ export function cpuMilliseconds(f: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
+/** The median over `rounds` calls of one prepared update's CPU milliseconds per update. */
+export function medianUpdateCpuMs(prepared: PreparedUpdate, rounds: number): number {
+  const per = prepared.updatesPerCall;
+  return median(Array.from({ length: rounds }, () => cpuMilliseconds(prepared.run) / per));
+}
+
 /** The median of a list of numbers. */
 export function median(values: number[]): number {
   const sorted = values.slice().sort((a, b) => a - b);
@@ -343,7 +349,7 @@ export async function updateTable(
     if (first > cpuLimitMs) {
       cpuSkips.push(`${c.label} (${(first / 1000).toFixed(1)} s)`);
     } else {
-      cpu = median(Array.from({ length: 3 }, () => cpuMilliseconds(prepared.run) / per));
+      cpu = medianUpdateCpuMs(prepared, 3);
     }
     await useBackend("wasm");
     prepared.dispose();

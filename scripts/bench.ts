@@ -287,7 +287,7 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
     description:
       "CPU ms per DiffSAC update on Pendulum-v1's preset (K=8 chain, batch 256, 256x256): the reparameterised actor loss against the log-variance loss at M = 2, 4, 8 (wasm-blas, one thread)",
     run: async () => {
-      const { cpuMilliseconds, median, prepareUpdate } = await import("../bench/update_timing.ts");
+      const { medianUpdateCpuMs, prepareUpdate } = await import("../bench/update_timing.ts");
       const { enableNativeMatMul, useBackend } = await import("../core/tensor/mod.ts");
       await useBackend("wasm");
       const blas = enableNativeMatMul({ threads: 1 });
@@ -316,11 +316,8 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
           env: "Pendulum-v1",
           algoParams: { learningStarts: 300, ...algoParams },
         });
-        const per = prepared.updatesPerCall;
         for (let i = 0; i < 2; i++) prepared.run();
-        const ms = median(
-          Array.from({ length: 12 }, () => cpuMilliseconds(prepared.run) / per),
-        );
+        const ms = medianUpdateCpuMs(prepared, 12);
         prepared.dispose();
         base ||= ms;
         lines.push(`| ${label} | ${ms.toFixed(1)} | ${(ms / base).toFixed(2)} |`);

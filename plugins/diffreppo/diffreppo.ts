@@ -288,16 +288,17 @@ export class DiffReppo implements Algorithm {
             oldEta: tf.tensor2d(gatherRows(data.etaBuf, actDim, idx), [B, actDim]),
           };
           const prev = tf.tensor2d(gatherRows(data.prevBuf, actDim, idx), [B, actDim]);
-          const critic = parts.critic.fit({
-            input: augmentedCriticInput(policy, batch.obs, batch.a, batch.k, prev),
-            target: gatherRows(data.targets, 1, idx),
-            reward: tf.tensor1d(gatherRows(data.rewardBuf, 1, idx)),
-            nextFeatures: tf.tensor2d(gatherRows(data.featureBuf, H, idx), [B, H]),
-            auxMask: tf.tensor1d(gatherRows(data.auxMask, 1, idx)),
-          }, params.auxLossMult);
-          add("critic_loss", critic.loss);
-          add("critic_ce", critic.ce);
-          add("aux_loss", critic.aux);
+          parts.criticStep(
+            {
+              input: augmentedCriticInput(policy, batch.obs, batch.a, batch.k, prev),
+              target: gatherRows(data.targets, 1, idx),
+              reward: tf.tensor1d(gatherRows(data.rewardBuf, 1, idx)),
+              nextFeatures: tf.tensor2d(gatherRows(data.featureBuf, H, idx), [B, H]),
+              auxMask: tf.tensor1d(gatherRows(data.auxMask, 1, idx)),
+            },
+            params.auxLossMult,
+            add,
+          );
           // K l_k estimates sum_k l_k when k is uniform: the path entropy's negative
           parts.actorStep(
             (temperature, lambda) => {

@@ -9,7 +9,7 @@
 import type { AlgorithmContext, Metrics, Rng, RngState, ValuesOf } from "../../core/mod.ts";
 import { Adam, ReturnNormalizer, tf } from "../../core/tensor/mod.ts";
 import { meanOf, minimizeKeeping } from "./off_policy.ts";
-import { CategoricalCritic } from "./categorical_critic.ts";
+import { CategoricalCritic, type CategoricalCriticBatch } from "./categorical_critic.ts";
 import { Temperature } from "./critics.ts";
 import { LagrangeMultiplier } from "./trust_region.ts";
 
@@ -225,6 +225,21 @@ export class ReppoParts {
       this.returnNormalizer.load(state.returnNormalizer);
     }
     this.rng.load(state.rng);
+  }
+
+  /**
+   * One critic step on `batch` (cross-entropy plus `auxMult` times the auxiliary losses); its
+   * losses go to `add`. Call it inside a tidy.
+   */
+  criticStep(
+    batch: CategoricalCriticBatch,
+    auxMult: number,
+    add: (key: string, value: number) => void,
+  ): void {
+    const critic = this.critic.fit(batch, auxMult);
+    add("critic_loss", critic.loss);
+    add("critic_ce", critic.ce);
+    add("aux_loss", critic.aux);
   }
 
   /**

@@ -214,16 +214,17 @@ export class Reppo implements Algorithm {
             oldMean: tf.tensor2d(gatherRows(data.meanBuf, actDim, idx), [B, actDim]),
             oldLogStd: tf.tensor2d(gatherRows(data.logStdBuf, actDim, idx), [B, actDim]),
           };
-          const critic = parts.critic.fit({
-            input: tf.concat([batch.obs, batch.action], 1) as tf.Tensor2D,
-            target,
-            reward: tf.tensor1d(gatherRows(data.rewardBuf, 1, idx)),
-            nextFeatures: tf.tensor2d(gatherRows(data.featureBuf, H, idx), [B, H]),
-            auxMask: tf.tensor1d(auxMask),
-          }, params.auxLossMult);
-          add("critic_loss", critic.loss);
-          add("critic_ce", critic.ce);
-          add("aux_loss", critic.aux);
+          parts.criticStep(
+            {
+              input: tf.concat([batch.obs, batch.action], 1) as tf.Tensor2D,
+              target,
+              reward: tf.tensor1d(gatherRows(data.rewardBuf, 1, idx)),
+              nextFeatures: tf.tensor2d(gatherRows(data.featureBuf, H, idx), [B, H]),
+              auxMask: tf.tensor1d(auxMask),
+            },
+            params.auxLossMult,
+            add,
+          );
           parts.actorStep(
             (temperature, lambda) => {
               const out = this.actorLoss(
