@@ -98,9 +98,54 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fills `out` with standard normal draws and returns it. */
+  /**
+   * Fills `out` with standard normal draws and returns it: the numbers `normal()` would draw
+   * one by one (the same state afterwards, spare included), with the generator's state in
+   * locals for the whole fill; the sampled batches of every update draw thousands of these.
+   */
   fillNormal(out: Float32Array): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    const n = out.length;
+    let i = 0;
+    if (n > 0 && this.spare !== null) {
+      out[i++] = this.spare;
+      this.spare = null;
+    }
+    if (i === n) return out;
+    // xoshiro128** on int32 locals (the same bits as nextUint32 on the Uint32Array)
+    let [s0, s1, s2, s3] = [this.s[0] | 0, this.s[1] | 0, this.s[2] | 0, this.s[3] | 0];
+    let word = 0;
+    const next = () => {
+      const x = Math.imul(s1, 5);
+      word = Math.imul((x << 7) | (x >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      return word >>> 0;
+    };
+    // uniform(): 53 random bits from two words
+    const uniform = () => {
+      const hi = next() >>> 5;
+      const lo = next() >>> 6;
+      return (hi * 67108864 + lo) / 9007199254740992;
+    };
+    while (i < n) {
+      let u = 0;
+      while (u === 0) u = uniform();
+      const v = uniform();
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i++] = r * Math.cos(2 * Math.PI * v);
+      const second = r * Math.sin(2 * Math.PI * v);
+      if (i < n) out[i++] = second;
+      else this.spare = second;
+    }
+    this.s[0] = s0;
+    this.s[1] = s1;
+    this.s[2] = s2;
+    this.s[3] = s3;
     return out;
   }
 

@@ -6,7 +6,7 @@ import { tf } from "./tf.ts";
 import { nativeMatMulEnabled } from "./blas.ts";
 import { type AdamStepConstants, WasmTensorKernels } from "./wasm_kernels.ts";
 import { silu } from "./fused_chain.ts";
-import { customOp } from "./custom_op.ts";
+import { customOp, tapeIsOn } from "./custom_op.ts";
 import { FusedKernels } from "./fused_kernels.ts";
 import type { Rng } from "../rng.ts";
 import type { NamedArrays } from "../serialize.ts";
@@ -164,47 +164,49 @@ function makeStackedLinear(
   bias: boolean,
   addend: boolean,
 ) {
-  const grads = (dy: tf.Tensor3D, x: tf.Tensor, w: tf.Tensor3D): tf.Tensor[] => {
-    const [n, batch] = dy.shape;
-    let dx: tf.Tensor;
-    if (!inputGrad) dx = tf.zerosLike(x);
-    else {
-      dx = batchedMatMul(dy, w, false, true);
-      // a shared input gets the sum over the stack: `ones @ dx`, one matMul
-      if (x.rank === 2) {
-        const flat = tf.reshape(dx, [n, batch * w.shape[1]]) as tf.Tensor2D;
-        dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
-      }
-    }
-    const out = [dx];
-    if (!weightGrads) {
-      out.push(tf.zerosLike(w));
-      if (bias) out.push(tf.zeros([n, 1, w.shape[2]]));
-    } else {
-      out.push(batchedMatMul(x, dy, true, false));
-      if (bias) out.push(batchedMatMul(tf.ones([1, batch]), dy));
-    }
-    // the addend's gradient is dy itself (a reshape shares its buffer)
-    if (addend) out.push(tf.reshape(dy, dy.shape));
-    return out;
+  return (...inputs: tf.Tensor[]): tf.Tensor3D => {
+    const [x, w, ...rest] = inputs;
+    // a variable weight is read directly in the backward pass (as in linear), not kept
+    const wIsVariable = w instanceof tf.Variable;
+    const named: Record<string, tf.Tensor> = { x, w };
+    if (bias) named.b = rest[0];
+    if (addend) named.addend = rest[bias ? 1 : 0];
+    return customOp(
+      named,
+      () => {
+        let value = batchedMatMul(x, w);
+        // the bias first (fused on wasm), then the addend
+        if (bias) value = addBias(value, rest[0]);
+        if (addend) value = tf.add(value, rest[bias ? 1 : 0]);
+        return { outputs: [value], keep: wIsVariable ? [x] : [x, w] };
+      },
+      ([dy], [xs, kept]) => {
+        const ws = (wIsVariable ? w : kept) as tf.Tensor3D;
+        const g = dy as tf.Tensor3D;
+        const [n, batch] = g.shape;
+        // one function per input, called only for inputs on the gradient's path; a gradient
+        // the caller ruled out is zeros (never computed when, as intended, it is not asked for)
+        const grads: Record<string, () => tf.Tensor> = {
+          x: () => {
+            if (!inputGrad) return tf.zerosLike(xs);
+            const dx = batchedMatMul(g, ws, false, true);
+            if (xs.rank !== 2) return dx;
+            // a shared input gets the sum over the stack: `ones @ dx`, one matMul
+            const flat = tf.reshape(dx, [n, batch * ws.shape[1]]) as tf.Tensor2D;
+            return tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), xs.shape);
+          },
+          w: () => (weightGrads ? batchedMatMul(xs, g, true, false) : tf.zerosLike(ws)),
+        };
+        if (bias) {
+          grads.b = () =>
+            weightGrads ? batchedMatMul(tf.ones([1, batch]), g) : tf.zeros([n, 1, ws.shape[2]]);
+        }
+        // the addend's gradient is dy itself (a reshape shares its buffer)
+        if (addend) grads.addend = () => tf.reshape(g, g.shape);
+        return grads;
+      },
+    )[0] as tf.Tensor3D;
   };
-  return tf.customGrad(
-    ((...args: unknown[]) => {
-      const save = args.pop() as tf.GradSaveFunc;
-      const [x, w, ...rest] = args as tf.Tensor[];
-      const wIsVariable = w instanceof tf.Variable;
-      save(wIsVariable ? [x] : [x, w]);
-      let value = batchedMatMul(x, w);
-      // the bias first (fused on wasm), then the addend
-      if (bias) value = addBias(value, rest[0]);
-      for (const t of rest.slice(bias ? 1 : 0)) value = tf.add(value, t);
-      return {
-        value,
-        gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>
-          grads(dy, saved[0], (wIsVariable ? w : saved[1]) as tf.Tensor3D),
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor3D;
 }
 const STACKED_LINEAR = new Map<string, ReturnType<typeof makeStackedLinear>>();
 
@@ -296,23 +298,16 @@ function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   return wasm ? wasm.reluGrad(dy, y) : tf.mul(dy, tf.step(y));
 }
 
-/** Whether the engine records the next op on a gradient tape. */
-function tapeIsOn(): boolean {
-  const state = tf.engine().state;
-  return state.gradientDepth > 0 && state.kernelDepth === 0;
-}
-
 /**
  * A whole MLP (`x @ w0 + b0`, activation, ..., `h @ wL + bL`) as one custom op, plain (`[batch,
  * in]` input, `[in, out]` weights, `[out]` biases) or stacked (`[n, in, out]` weights, `[n, 1,
  * out]` biases, on a `[n, batch, in]` input or a shared `[batch, in]` one). Against a chain of
- * per-layer ops it saves, under a gradient tape, the engine's copy of every saved tensor but
- * the input (the hidden activations are kept as they are and handed to the tape node, whose
- * saved tensors the engine frees after the backward pass), and the activations' own gradient
- * kernels. The weights must be variables (read directly in the backward pass, as in
- * {@link linear}). `weightGrads: false` returns zeros for the weights and biases, `inputGrad:
- * false` zeros for `x`. `activateInput`: the activation is applied to `x` first (a hidden
- * layer's pre-activation computed outside), and no copy of `x` is saved.
+ * per-layer ops it saves, under a gradient tape, every copy of a saved tensor (the input and
+ * the hidden activations are held as they are, see {@link customOp}) and the activations' own
+ * gradient kernels. The weights must be variables (read directly in the backward pass, as in
+ * {@link linear}). `weightGrads: false` skips the weights' and biases' gradients, `inputGrad:
+ * false` that of `x` (zeros, should the engine ask for them). `activateInput`: the activation
+ * is applied to `x` first (a hidden layer's pre-activation computed outside).
  */
 function makeMlpOp(
   activation: Activation,
@@ -320,17 +315,18 @@ function makeMlpOp(
   weightGrads: boolean,
   inputGrad: boolean,
   activateInput: boolean,
-): (x: tf.Tensor, params: tf.Tensor[], recording: boolean) => tf.Tensor {
-  let kept: tf.Tensor[] = [];
+): (x: tf.Tensor, params: tf.Tensor[]) => tf.Tensor {
   const mm = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor =>
     stacked ? batchedMatMul(a, b, ta, tb) : matMulT(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb);
-  const op = (recording: boolean) =>
-    tf.customGrad(
-      ((...args: unknown[]) => {
-        const save = args.pop() as tf.GradSaveFunc;
-        const [x, ...params] = args as tf.Tensor[];
-        const last = params.length / 2 - 1;
+  return (x, params) => {
+    const last = params.length / 2 - 1;
+    const named: Record<string, tf.Tensor> = { x };
+    params.forEach((p, i) => named[`p${i}`] = p);
+    return customOp(
+      named,
+      () => {
         let h = activateInput ? activate(x, activation) : x;
+        // each layer's input: the (activated) x, then the hidden activations
         const inputs: tf.Tensor[] = [h];
         for (let i = 0; i <= last; i++) {
           const w = params[2 * i];
@@ -338,65 +334,44 @@ function makeMlpOp(
           h = addBias(product, params[2 * i + 1], i === last ? "linear" : activation);
           if (i !== last) inputs.push(h);
         }
-        // the first layer's input is x itself unless activated here (a linear activation is x)
-        const xIsInput = inputs[0] === x;
-        if (weightGrads && xIsInput) save([x]);
-        // the activations outlive this op's scope only under a tape, whose node frees them
-        const own = xIsInput ? inputs.slice(1) : inputs;
-        kept = recording ? own.map((t) => tf.keep(t)) : [];
-        const hidden = inputs.slice(1);
-        return {
-          value: h,
-          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-            const input = (
-              i: number,
-            ) => (i > 0 ? hidden[i - 1] : xIsInput ? saved[0] : inputs[0]);
-            const grads: tf.Tensor[] = new Array(params.length + 1);
-            let g = dy;
-            for (let i = last; i >= 0; i--) {
-              const w = params[2 * i];
-              const b = params[2 * i + 1];
-              if (weightGrads) {
-                const batch = g.shape[g.rank - 2];
-                const ones = tf.ones([1, batch]);
-                grads[2 * i + 1] = mm(input(i), g, true, false);
-                grads[2 * i + 2] = stacked
-                  ? batchedMatMul(ones, g)
-                  : tf.reshape(tf.matMul(ones as tf.Tensor2D, g as tf.Tensor2D), b.shape);
-              } else {
-                grads[2 * i + 1] = tf.zerosLike(w);
-                grads[2 * i + 2] = tf.zerosLike(b);
-              }
-              if (i > 0) {
-                g = activationGradFromOutput(mm(g, w, false, true), hidden[i - 1], activation);
-              } else if (!inputGrad) {
-                grads[0] = tf.zerosLike(x);
-              } else {
-                let dx = mm(g, w, false, true);
-                if (stacked && x.rank === 2) {
-                  // a shared input gets the sum over the stack: `ones @ dx`, one matMul
-                  const n = dx.shape[0];
-                  const flat = tf.reshape(dx, [n, dx.size / n]) as tf.Tensor2D;
-                  dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
-                }
-                grads[0] = activateInput ? activationGradFromOutput(dx, inputs[0], activation) : dx;
-              }
+        return { outputs: [h], keep: inputs };
+      },
+      ([dy], inputs) => {
+        // the whole backward pass at once (each layer's gradient feeds the next), computing
+        // only what the caller asked for: weight gradients and the input's
+        const grads: (tf.Tensor | undefined)[] = new Array(params.length + 1);
+        let g = dy;
+        for (let i = last; i >= 0; i--) {
+          const w = params[2 * i];
+          if (weightGrads) {
+            const batch = g.shape[g.rank - 2];
+            const ones = tf.ones([1, batch]);
+            grads[2 * i + 1] = mm(inputs[i], g, true, false);
+            grads[2 * i + 2] = stacked ? batchedMatMul(ones, g) : tf.reshape(
+              tf.matMul(ones as tf.Tensor2D, g as tf.Tensor2D),
+              params[2 * i + 1].shape,
+            );
+          }
+          if (i > 0) {
+            g = activationGradFromOutput(mm(g, w, false, true), inputs[i], activation);
+          } else if (inputGrad) {
+            let dx = mm(g, w, false, true);
+            if (stacked && x.rank === 2) {
+              // a shared input gets the sum over the stack: `ones @ dx`, one matMul
+              const n = dx.shape[0];
+              const flat = tf.reshape(dx, [n, dx.size / n]) as tf.Tensor2D;
+              dx = tf.reshape(tf.matMul(tf.ones([1, n]) as tf.Tensor2D, flat), x.shape);
             }
-            return grads;
-          },
-        };
-      }) as unknown as Parameters<typeof tf.customGrad>[0],
-    ) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
-  const taped = op(true);
-  const untaped = op(false);
-  return (x, params, recording) => {
-    const out = (recording ? taped : untaped)(x, ...params);
-    if (recording) {
-      const tape = tf.engine().state.activeTape;
-      tape[tape.length - 1].saved!.push(...kept);
-      kept = [];
-    }
-    return out;
+            grads[0] = activateInput ? activationGradFromOutput(dx, inputs[0], activation) : dx;
+          }
+        }
+        // a gradient the caller ruled out is zeros, made only if the engine asks for it
+        const of = (k: number, input: tf.Tensor) => () => grads[k] ?? tf.zerosLike(input);
+        const out: Record<string, () => tf.Tensor> = { x: of(0, x) };
+        params.forEach((p, i) => out[`p${i}`] = of(i + 1, p));
+        return out;
+      },
+    )[0];
   };
 }
 
@@ -421,7 +396,7 @@ function mlpForward(
     op = makeMlpOp(activation, stacked, weightGrads, inputGrad, activateInput);
     MLP_OPS.set(key, op);
   }
-  return op(x, params, tapeIsOn());
+  return op(x, params);
 }
 
 /**

@@ -107,9 +107,13 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
       const noise = currentNoise!;
       const n = B * A;
       const raw = new Float32Array(n);
-      for (let b = 0; b < B; b++) raw.set(out.subarray(b * 2 * A + A, (b + 1) * 2 * A), b * A);
+      for (let b = 0; b < B; b++) {
+        for (let a = 0; a < A; a++) raw[b * A + a] = out[b * 2 * A + A + a];
+      }
       const tr = applyKernel(tf.tanh, raw);
-      const logStd = tr.map((x) => f(loF + f(halfRange * f(x + 1))));
+      // plain loops: a typed array's map calls its closure per element, several times slower
+      const logStd = new Float32Array(n);
+      for (let k = 0; k < n; k++) logStd[k] = f(loF + f(halfRange * f(tr[k] + 1)));
       const std = applyKernel(tf.exp, logStd);
       const u = new Float32Array(n);
       for (let b = 0; b < B; b++) {

@@ -166,6 +166,19 @@ Deno.test("Rng: fillNormal fills the array with the same stream as normal()", ()
   assert.deepEqual(out, expected);
 });
 
+Deno.test("Rng: fillNormal of any length, between normal() calls, draws normal()'s stream and leaves its state", () => {
+  // odd and even lengths start and end on a pending Box-Muller spare or not; the state
+  // (spare included) must match the one-by-one draws after every call
+  const [filled, oneByOne] = [new Rng(17), new Rng(17)];
+  for (const n of [0, 1, 2, 3, 7, 8, 255, 256, 4352, 1]) {
+    const out = filled.fillNormal(new Float32Array(n));
+    const expected = Float32Array.from(draws(oneByOne, n, "normal"));
+    assert.deepEqual(out, expected, `length ${n}`);
+    assert.deepEqual(filled.state(), oneByOne.state(), `state after length ${n}`);
+    assert.equal(filled.normal(), oneByOne.normal(), `normal() after length ${n}`);
+  }
+});
+
 Deno.test("Rng: int(n) stays in [0, n) and hits every value", () => {
   const rng = new Rng(31);
   for (const n of [1, 2, 7, 100]) {
