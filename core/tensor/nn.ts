@@ -713,8 +713,9 @@ export class Adam {
       }
       // on wasm, one fused pass per variable in place of the dozen kernels below (same bits);
       // a fresh parameter tensor is assigned, since a variable's buffer may be shared (a target
-      // network copied from this one), while the moments, this optimiser's own, are updated in
-      // place
+      // network copied from this one) and the wasm backend caches packed weights by tensor (an
+      // in-place write would go unseen by its own matMul), while the moments, this optimiser's
+      // own and never a matMul operand, are updated in place
       const wasm = FusedKernels.current();
       let consts: AdamStepConstants | null = null;
       for (let i = 0; i < this.vars.length; i++) {

@@ -1,4 +1,5 @@
 import type { NamedArrays } from "../serialize.ts";
+import { tf } from "./tf.ts";
 import type { OnnxGraph } from "./onnx.ts";
 
 /**
@@ -93,6 +94,17 @@ export class ObsNormalizer {
       out[i] = Math.max(-this.clip, Math.min(this.clip, z));
     }
     return out;
+  }
+
+  /**
+   * The normalised rows of `data` as a `[rows, size]` tensor. When disabled, the tensor is made
+   * from `data` itself on the wasm backend, which copies what a tensor is made from (the `cpu`
+   * backend keeps a reference, so it gets {@link ObsNormalizer.apply}'s copy).
+   */
+  tensor(data: Float32Array): tf.Tensor2D {
+    const size = this.stats.size;
+    const values = this.enabled || tf.getBackend() !== "wasm" ? this.apply(data) : data;
+    return tf.tensor2d(values, [data.length / size, size]);
   }
 
   /** Adds a batch to the statistics (no-op when disabled). */

@@ -70,7 +70,7 @@ export class DeterministicPolicy extends NetworkPolicy implements Policy, OnnxEx
 
   /** Normalised observations as a tensor. */
   obsTensor(obs: Float32Array): tf.Tensor2D {
-    return tf.tensor2d(this.obsNormalizer.apply(obs), [obs.length / this.obsDim, this.obsDim]);
+    return this.obsNormalizer.tensor(obs);
   }
 
   /** `tanh(mu(s))` in [-1, 1], differentiable in the weights (observations are data). */

@@ -341,7 +341,7 @@ export class DiffusionPolicy implements Policy, OnnxExportable {
 
   /** Normalised observations as a tensor. */
   obsTensor(obs: Float32Array): tf.Tensor2D {
-    return tf.tensor2d(this.obsNormalizer.apply(obs), [obs.length / this.obsDim, this.obsDim]);
+    return this.obsNormalizer.tensor(obs);
   }
 
   /** Standard normal chain noise `[batch, K + 1, actDim]` from `rng` (zeros if null). */

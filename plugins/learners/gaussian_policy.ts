@@ -205,7 +205,7 @@ export class GaussianPolicy extends NetworkPolicy implements Policy, OnnxExporta
 
   /** Normalised observations as a tensor. */
   obsTensor(obs: Float32Array): tf.Tensor2D {
-    return tf.tensor2d(this.obsNormalizer.apply(obs), [obs.length / this.obsDim, this.obsDim]);
+    return this.obsNormalizer.tensor(obs);
   }
 
   /** Noise slots of the exported stochastic graph: one draw per action dim. */

@@ -210,3 +210,26 @@ Deno.test("ReturnNormalizer: clips and round-trips its state", () => {
   assert.deepEqual(rb, ra);
   assert.deepEqual(b.state(), a.state());
 });
+
+Deno.test("ObsNormalizer.tensor: the normalised rows, never a view of the caller's array", async () => {
+  const { tf, useBackend } = await import("../../../core/tensor/mod.ts");
+  const before = tf.getBackend();
+  try {
+    for (const backend of ["wasm", "cpu"] as const) {
+      await useBackend(backend);
+      for (const enabled of [false, true]) {
+        const norm = new ObsNormalizer(3, enabled);
+        const rows = Float32Array.from(data(new Rng(4), 5));
+        norm.update(rows, 5);
+        const t = norm.tensor(rows);
+        assert.deepEqual(t.shape, [5, 3]);
+        const expected = norm.apply(rows);
+        rows.fill(123); // a reused batch array is overwritten by the next sample
+        assert.deepEqual(t.dataSync(), expected, `${backend}, enabled ${enabled}`);
+        t.dispose();
+      }
+    }
+  } finally {
+    if (before) await tf.setBackend(before);
+  }
+});
