@@ -163,6 +163,7 @@ function makeStackedLinear(
   inputGrad: boolean,
   bias: boolean,
   addend: boolean,
+  activation: Activation,
 ) {
   return (...inputs: tf.Tensor[]): tf.Tensor3D => {
     const [x, w, ...rest] = inputs;
@@ -175,14 +176,27 @@ function makeStackedLinear(
       named,
       () => {
         let value = batchedMatMul(x, w);
-        // the bias first (fused on wasm), then the addend
+        // the bias first (fused on wasm), then the addend, then the activation: the addend
+        // and a relu as one pass on wasm (tf.add's and tf.relu's bits)
         if (bias) value = addBias(value, rest[0]);
-        if (addend) value = tf.add(value, rest[bias ? 1 : 0]);
-        return { outputs: [value], keep: wIsVariable ? [x] : [x, w] };
+        const other = addend ? rest[bias ? 1 : 0] : null;
+        const fused = other && activation === "relu" && value.dtype === "float32" &&
+            other.dtype === "float32" && value.size === other.size
+          ? WasmTensorKernels.current()
+          : null;
+        if (fused) value = fused.addRelu(value, other!);
+        else value = activate(other ? tf.add(value, other) : value, activation);
+        // the activation's gradient is taken from the output
+        const keep = wIsVariable ? [x] : [x, w];
+        return { outputs: [value], keep: activation === "linear" ? keep : [...keep, value] };
       },
-      ([dy], [xs, kept]) => {
-        const ws = (wIsVariable ? w : kept) as tf.Tensor3D;
-        const g = dy as tf.Tensor3D;
+      ([dy], kept) => {
+        const xs = kept[0];
+        const ws = (wIsVariable ? w : kept[1]) as tf.Tensor3D;
+        const g =
+          (activation === "linear"
+            ? dy
+            : activationGradFromOutput(dy, kept[kept.length - 1], activation)) as tf.Tensor3D;
         const [n, batch] = g.shape;
         // one function per input, called only for inputs on the gradient's path; a gradient
         // the caller ruled out is zeros (never computed when, as intended, it is not asked for)
@@ -215,23 +229,36 @@ const STACKED_LINEAR = new Map<string, ReturnType<typeof makeStackedLinear>>();
  * weight and `[n, 1, out]` bias (none when `b` is null), on a `[n, batch, in]` input or on one
  * `[batch, in]` input that all of them share (whose gradient is then the sum over the stack).
  * Returns `[n, batch, out]`, plus `addend` (`[n, batch, out]`, e.g. another input block's
- * product) when given, inside the op: a separate add would save copies of both its inputs.
- * `weightGrads: false` returns zeros for the gradients of `w` and `b`, `inputGrad: false`
- * zeros for that of `x` (when `x` is a constant, its gradient is a wasted matMul).
+ * product) when given, inside the op: a separate add would save copies of both its inputs;
+ * then `activation` (relu, tanh or linear, whose gradients come from the output; a relu after
+ * an addend is one pass with it on wasm). `weightGrads: false` returns zeros for the gradients
+ * of `w` and `b`, `inputGrad: false` zeros for that of `x` (when `x` is a constant, its
+ * gradient is a wasted matMul).
  */
 export function stackedLinear(
   x: tf.Tensor,
   w: tf.Tensor3D,
   b: tf.Tensor3D | null,
-  options: { weightGrads?: boolean; inputGrad?: boolean; addend?: tf.Tensor3D } = {},
+  options: {
+    weightGrads?: boolean;
+    inputGrad?: boolean;
+    addend?: tf.Tensor3D;
+    activation?: Activation;
+  } = {},
 ): tf.Tensor3D {
   const weightGrads = options.weightGrads ?? true;
   const inputGrad = options.inputGrad ?? true;
   const addend = options.addend ?? null;
-  const key = `${weightGrads}/${inputGrad}/${b !== null}/${addend !== null}`;
+  const activation = options.activation ?? "linear";
+  if (!OUTPUT_DERIVATIVE_ACTIVATIONS.includes(activation)) {
+    throw new Error(
+      `stackedLinear: activation '${activation}' is not one of ${OUTPUT_DERIVATIVE_ACTIVATIONS}`,
+    );
+  }
+  const key = `${weightGrads}/${inputGrad}/${b !== null}/${addend !== null}/${activation}`;
   let op = STACKED_LINEAR.get(key);
   if (!op) {
-    op = makeStackedLinear(weightGrads, inputGrad, b !== null, addend !== null);
+    op = makeStackedLinear(weightGrads, inputGrad, b !== null, addend !== null, activation);
     STACKED_LINEAR.set(key, op);
   }
   const inputs = [x, w];

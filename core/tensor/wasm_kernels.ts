@@ -60,6 +60,8 @@ export interface HeapKernels {
   biasAdd(x: number, bias: number, out: number, shape: BiasShape, relu: boolean): void;
   /** `out = dy * step(y)` over `n` floats: relu's gradient from its output, tfjs's bits. */
   reluGrad(dy: number, y: number, out: number, n: number): void;
+  /** `out = relu(x + a)` over `n` floats: tf.add's, then tf.relu's bits. */
+  addRelu(x: number, a: number, out: number, n: number): void;
 }
 
 /** `groups` stacked `[rows, cols]` matrices. */
@@ -440,12 +442,22 @@ const RELU_GRAD = elementwiseFunction(3, 0, 2, (l, { at, tmp }) => [
   ...l.passWherePositive(tmp(0), tmp(1)), ...l.store,
 ]);
 
-const KERNEL_NAMES = ["adam", "polyak", "tanh", "biasRelu", "biasAdd", "reluGrad"];
+// addRelu(x, a, out, n): out = relu(x + a)
+// deno-fmt-ignore
+const ADD_RELU = elementwiseFunction(3, 0, 1, (l, { at, tmp }) => [
+  ...at(2), ...at(0), ...l.load, ...at(1), ...l.load, ...l.add, ...localSet(tmp(0)),
+  ...l.relu(tmp(0)), ...l.store,
+]);
+
+const KERNEL_NAMES = ["adam", "polyak", "tanh", "biasRelu", "biasAdd", "reluGrad", "addRelu"];
 
 /** The module's bytes: memory imported as `env.memory`, the kernels of KERNEL_NAMES exported. */
 export function kernelModuleBytes(): Uint8Array {
   // KERNEL_NAMES' order
-  return moduleBytes([ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD], KERNEL_NAMES);
+  return moduleBytes(
+    [ADAM, POLYAK, TANH, BIAS_RELU, BIAS_ADD, RELU_GRAD, ADD_RELU],
+    KERNEL_NAMES,
+  );
 }
 
 /**
@@ -497,6 +509,7 @@ export function heapKernels(backend: WasmBackendInternals): HeapKernels | null {
     biasRelu: (...args: number[]) => void;
     biasAdd: (...args: number[]) => void;
     reluGrad: (...args: number[]) => void;
+    addRelu: (...args: number[]) => void;
   };
   const kernels: HeapKernels = {
     adam: (b, n, c) =>
@@ -523,6 +536,7 @@ export function heapKernels(backend: WasmBackendInternals): HeapKernels | null {
     biasAdd: (x, bias, out, { groups, rows, cols }, relu) =>
       (relu ? exports.biasRelu : exports.biasAdd)(x, bias, out, groups, rows, cols),
     reluGrad: (dy, y, out, n) => exports.reluGrad(dy, y, out, n),
+    addRelu: (x, a, out, n) => exports.addRelu(x, a, out, n),
   };
   instances.set(memory, kernels);
   return kernels;
@@ -636,6 +650,15 @@ export class WasmTensorKernels {
       [x, bias],
       [x.shape],
       ([xo, b], [out]) => this.kernels.biasAdd(xo, b, out, shape, relu),
+    )[0];
+  }
+
+  /** `relu(x + a)` (same sizes). */
+  addRelu(x: tf.Tensor, a: tf.Tensor): tf.Tensor {
+    return this.run(
+      [x, a],
+      [x.shape],
+      ([xo, ao], [out]) => this.kernels.addRelu(xo, ao, out, x.size),
     )[0];
   }
 

@@ -97,10 +97,18 @@ class MlpPair {
     inputGrad: boolean,
   ): tf.Tensor2D {
     const [, wA, b0] = this.vars as tf.Tensor3D[];
-    let h: tf.Tensor = stackedLinear(action, wA, b0, { weightGrads, inputGrad, addend: features });
     const rest = this.vars.slice(3);
+    // the first hidden layer's activation inside its op where its gradient comes from the
+    // output (relu: one pass with the addend on wasm), else at the head of the next op
+    const inside = rest.length > 0 && ["relu", "tanh"].includes(this.activation);
+    let h: tf.Tensor = stackedLinear(action, wA, b0, {
+      weightGrads,
+      inputGrad,
+      addend: features,
+      activation: inside ? this.activation : "linear",
+    });
     if (rest.length > 0) {
-      h = stackedMlp(h, rest, this.activation, { weightGrads, activateInput: true });
+      h = stackedMlp(h, rest, this.activation, { weightGrads, activateInput: !inside });
     }
     return tf.reshape(h, [2, action.shape[0]]);
   }

@@ -107,7 +107,7 @@ Deno.test("tf.tanh's gradient on wasm equals finite differences", () => {
 });
 
 for (const [groups, rows, cols] of [[1, 5, 7], [2, 3, 8], [2, 256, 13], [1, 1, 1]]) {
-  Deno.test(`biasAdd and reluGrad kernels give tf.add, tf.relu and dy * step(y)'s bits (${groups}x${rows}x${cols})`, () => {
+  Deno.test(`biasAdd, addRelu and reluGrad kernels give tf.add, tf.relu and dy * step(y)'s bits (${groups}x${rows}x${cols})`, () => {
     const kernels = heapKernels(tf.backend() as unknown as WasmBackendInternals)!;
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const rng = new Rng(groups * 1000 + rows * 10 + cols);
@@ -129,6 +129,13 @@ for (const [groups, rows, cols] of [[1, 5, 7], [2, 3, 8], [2, 256, 13], [1, 1, 1
       assert.deepEqual(out.dataSync(), expected, `relu ${relu}`);
       out.dispose();
     }
+    // relu(x + a) with an addend of x's shape: opposite values give exact zeros of both signs
+    const addend = tf.tensor(x.map((v, i) => (i % 4 ? randomArray(rng, 1)[0] : -v)), shape);
+    const summed = tf.zeros(shape);
+    kernels.addRelu(offset(xt), offset(addend), offset(summed), x.length);
+    const expectedSum = tf.tidy(() => tf.relu(tf.add(xt, addend)).dataSync());
+    assert.deepEqual(summed.dataSync(), expectedSum, "addRelu");
+    tf.dispose([addend, summed]);
     const dy = tf.tensor(randomArray(rng, x.length), shape);
     const out = tf.zeros(shape);
     kernels.reluGrad(offset(dy), offset(xt), offset(out), x.length);

@@ -85,6 +85,55 @@ for (const kernel of kernels) {
   }
 }
 
+for (const kernel of kernels) {
+  Deno.test(`stackedLinear with an addend and an activation (${kernel} matMul): the composed form's bits, value and gradients`, () => {
+    if (kernel === "native") enableNativeMatMul();
+    try {
+      tf.tidy(() => {
+        const rng = new Rng(5);
+        const [B, I, O] = [6, 4, 9]; // 9 columns: a vector body and a scalar tail per row
+        const x = randomTensor(rng, [B, I]);
+        const w = randomTensor(rng, [2, I, O]) as tf.Tensor3D;
+        const b = randomTensor(rng, [2, 1, O]) as tf.Tensor3D;
+        const addend = randomTensor(rng, [2, B, O]) as tf.Tensor3D;
+        const dy = randomTensor(rng, [2, B, O]);
+        for (const activation of ["relu", "tanh"] as const) {
+          const fused = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, aa: tf.Tensor) =>
+            tf.sum(tf.mul(
+              stackedLinear(xx, ww as tf.Tensor3D, bb as tf.Tensor3D, {
+                addend: aa as tf.Tensor3D,
+                activation,
+              }),
+              dy,
+            ));
+          const composed = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, aa: tf.Tensor) => {
+            const pre = stackedLinear(xx, ww as tf.Tensor3D, bb as tf.Tensor3D, {
+              addend: aa as tf.Tensor3D,
+            });
+            return tf.sum(tf.mul(activation === "relu" ? tf.relu(pre) : tf.tanh(pre), dy));
+          };
+          assert.deepEqual(
+            fused(x, w, b, addend).dataSync(),
+            composed(x, w, b, addend).dataSync(),
+            `${activation} value`,
+          );
+          const got = tf.grads(fused)([x, w, b, addend]);
+          const want = tf.grads(composed)([x, w, b, addend]);
+          ["x", "w", "b", "addend"].forEach((name, i) =>
+            assert.deepEqual(got[i].dataSync(), want[i].dataSync(), `${activation} d${name}`)
+          );
+        }
+        assert.throws(
+          () => stackedLinear(x, w, b, { activation: "silu" }),
+          /activation 'silu' is not one of relu,tanh,linear/,
+        );
+      });
+    } finally {
+      disableNativeMatMul();
+    }
+  });
+}
+
 /** Q1, Q2 (and their targets) as plain MLPs read from a TwinQ checkpoint. */
 function plainNets(q: TwinQ, inputs: number, hidden: number[]): Mlp[] {
   const { weights } = q.state();
