@@ -12,3 +12,4 @@ export * from "./backend.ts";
 export * from "./onnx.ts";
 export * from "./onnx_actor.ts";
 export * from "./fused_chain.ts";
+export { customOp } from "./custom_op.ts";

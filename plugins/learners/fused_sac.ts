@@ -7,7 +7,7 @@
  * The `cpu` backend accumulates its sums in double precision, so these run on wasm only
  * ({@link fusedSacAvailable}); the callers keep the tensor form elsewhere.
  */
-import { tf } from "../../core/tensor/mod.ts";
+import { customOp, tf } from "../../core/tensor/mod.ts";
 import { applyKernel } from "./squashed_gaussian.ts";
 
 /** Whether the fused passes here run (and give the tensor form's bits) on this backend. */
@@ -23,34 +23,28 @@ const f = Math.fround;
  * `tf.sum(tf.mean(tf.square(tf.sub(q, target)), 1))` computes it, value and gradient.
  */
 export function fusedSquaredError(q: tf.Tensor2D, target: Float32Array): tf.Scalar {
-  const op = tf.customGrad(
-    ((...args: unknown[]) => {
-      args.pop();
-      const [qT] = args as tf.Tensor2D[];
-      const [rows, B] = qT.shape;
-      const values = qT.dataSync() as Float32Array;
-      const diff = new Float32Array(rows * B);
-      let loss = 0;
-      for (let r = 0; r < rows; r++) {
-        let sum = 0;
-        for (let b = 0; b < B; b++) {
-          const d = f(values[r * B + b] - target[b]);
-          diff[r * B + b] = d;
-          sum = f(sum + f(d * d));
-        }
-        loss = f(loss + f(sum / B));
+  const [rows, B] = q.shape;
+  const diff = new Float32Array(rows * B);
+  return customOp({ q }, () => {
+    const values = q.dataSync() as Float32Array;
+    let loss = 0;
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let b = 0; b < B; b++) {
+        const d = f(values[r * B + b] - target[b]);
+        diff[r * B + b] = d;
+        sum = f(sum + f(d * d));
       }
-      return {
-        value: tf.scalar(loss),
-        gradFunc: (dy: tf.Scalar) => {
-          // sum's and mean's gradients broadcast dy / batch; square's is dy 2d
-          const dRow = f(f(f(dy.dataSync()[0] * 1) * 1) / B);
-          return [tf.tensor2d(diff.map((d) => f(dRow * f(d * 2))), [rows, B])];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (q: tf.Tensor2D) => tf.Scalar;
-  return op(q);
+      loss = f(loss + f(sum / B));
+    }
+    return { outputs: [tf.scalar(loss)], keep: [] };
+  }, ([dy]) => ({
+    q: () => {
+      // sum's and mean's gradients broadcast dy / batch; square's is dy 2d
+      const dRow = f(f(f(dy.dataSync()[0] * 1) * 1) / B);
+      return tf.tensor2d(diff.map((d) => f(dRow * f(d * 2))), [rows, B]);
+    },
+  }))[0] as tf.Scalar;
 }
 
 /**
@@ -89,30 +83,25 @@ export function fusedTemperatureLoss(
   logProb: Float32Array,
   targetEntropy: number,
 ): tf.Scalar {
-  const op = tf.customGrad(
-    ((...args: unknown[]) => {
-      args.pop();
-      const [la] = args as tf.Tensor[];
-      const B = logProb.length;
-      const alpha = applyKernel(tf.exp, la.dataSync() as Float32Array)[0];
-      const te = f(targetEntropy);
-      const shifted = logProb.map((lp) => f(lp + te));
-      let sum = 0;
-      for (let b = 0; b < B; b++) sum = f(sum + f(-alpha * shifted[b]));
-      return {
-        value: tf.scalar(f(sum / B)),
-        gradFunc: (dy: tf.Scalar) => {
-          // mean's gradient dy / n per element; mul's for the broadcast scalar, the sum over
-          // the batch of that times (logProb + targetEntropy); then neg's and exp's
-          const dElement = f(f(dy.dataSync()[0] * 1) / B);
-          let dNegAlpha = 0;
-          for (let b = 0; b < B; b++) dNegAlpha = f(dNegAlpha + f(dElement * shifted[b]));
-          return [tf.tensor(new Float32Array([f(-dNegAlpha * alpha)]), la.shape)];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (logAlpha: tf.Tensor) => tf.Scalar;
-  return op(logAlpha);
+  const B = logProb.length;
+  const te = f(targetEntropy);
+  const shifted = logProb.map((lp) => f(lp + te));
+  let alpha = 0;
+  return customOp({ logAlpha }, () => {
+    alpha = applyKernel(tf.exp, logAlpha.dataSync() as Float32Array)[0];
+    let sum = 0;
+    for (let b = 0; b < B; b++) sum = f(sum + f(-alpha * shifted[b]));
+    return { outputs: [tf.scalar(f(sum / B))], keep: [] };
+  }, ([dy]) => ({
+    logAlpha: () => {
+      // mean's gradient dy / n per element; mul's for the broadcast scalar, the sum over the
+      // batch of that times (logProb + targetEntropy); then neg's and exp's
+      const dElement = f(f(dy.dataSync()[0] * 1) / B);
+      let dNegAlpha = 0;
+      for (let b = 0; b < B; b++) dNegAlpha = f(dNegAlpha + f(dElement * shifted[b]));
+      return tf.tensor(new Float32Array([f(-dNegAlpha * alpha)]), logAlpha.shape);
+    },
+  }))[0] as tf.Scalar;
 }
 
 /**
@@ -131,38 +120,41 @@ export function fusedActorLoss(
   const A = width - 1;
   const logProb = new Float32Array(B);
   const a = f(alpha);
-  const op = tf.customGrad(
-    ((...args: unknown[]) => {
-      args.pop();
-      const [packedT, qT] = args as tf.Tensor2D[];
-      const p = packedT.dataSync() as Float32Array;
-      const q = qT.dataSync() as Float32Array;
-      let sum = 0;
-      for (let b = 0; b < B; b++) {
-        const lp = p[b * width + A];
-        logProb[b] = lp;
-        const [q1, q2] = [q[b], q[B + b]];
-        const minQ = q1 < q2 || Number.isNaN(q1) ? q1 : q2;
-        sum = f(sum + f(f(a * lp) - minQ));
-      }
-      return {
-        value: tf.scalar(f(sum / B)),
-        gradFunc: (dy: tf.Scalar) => {
-          // mean's gradient dy / n; sub's passes it to alpha logProb and minus it to min(q);
-          // minimum's goes to q1 where q1 <= q2, else to q2 (tfjs's rule)
-          const dElement = f(f(dy.dataSync()[0] * 1) / B);
-          const dPacked = new Float32Array(B * width);
-          const dq = new Float32Array(2 * B);
-          for (let b = 0; b < B; b++) {
-            dPacked[b * width + A] = f(dElement * a);
-            const [q1, q2] = [q[b], q[B + b]];
-            dq[b] = f(-dElement * (q1 <= q2 ? 1 : 0));
-            dq[B + b] = f(-dElement * (q1 > q2 ? 1 : 0));
-          }
-          return [tf.tensor2d(dPacked, [B, width]), tf.tensor2d(dq, [2, B])];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (packed: tf.Tensor2D, qPair: tf.Tensor2D) => tf.Scalar;
-  return { loss: op(packed, qPair), logProb };
+  let q: Float32Array = new Float32Array(0);
+  const [loss] = customOp({ packed, qPair }, () => {
+    const p = packed.dataSync() as Float32Array;
+    q = qPair.dataSync() as Float32Array;
+    let sum = 0;
+    for (let b = 0; b < B; b++) {
+      const lp = p[b * width + A];
+      logProb[b] = lp;
+      const [q1, q2] = [q[b], q[B + b]];
+      const minQ = q1 < q2 || Number.isNaN(q1) ? q1 : q2;
+      sum = f(sum + f(f(a * lp) - minQ));
+    }
+    return { outputs: [tf.scalar(f(sum / B))], keep: [] };
+  }, ([dy]) => {
+    // mean's gradient dy / n; sub's passes it to alpha logProb and minus it to min(q);
+    // minimum's goes to q1 where q1 <= q2, else to q2 (tfjs's rule)
+    const dElement = () => f(f(dy.dataSync()[0] * 1) / B);
+    return {
+      packed: () => {
+        const dPacked = new Float32Array(B * width);
+        const d = f(dElement() * a);
+        for (let b = 0; b < B; b++) dPacked[b * width + A] = d;
+        return tf.tensor2d(dPacked, [B, width]);
+      },
+      qPair: () => {
+        const e = dElement();
+        const dq = new Float32Array(2 * B);
+        for (let b = 0; b < B; b++) {
+          const [q1, q2] = [q[b], q[B + b]];
+          dq[b] = f(-e * (q1 <= q2 ? 1 : 0));
+          dq[B + b] = f(-e * (q1 > q2 ? 1 : 0));
+        }
+        return tf.tensor2d(dq, [2, B]);
+      },
+    };
+  });
+  return { loss: loss as tf.Scalar, logProb };
 }

@@ -10,7 +10,7 @@
  *   `Exp` and `Log` kernels (four, each on one array) for the transcendental functions; wasm
  *   only.
  */
-import { tanhLogDet, tf } from "../../core/tensor/mod.ts";
+import { customOp, tanhLogDet, tf } from "../../core/tensor/mod.ts";
 
 /** The squash's constants: action dims, log-std range, `sum log(half-width)` of the Box. */
 export interface SquashSpec {
@@ -98,23 +98,24 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
   const halfRange = f(0.5 * (hi - lo));
   const [loF, clip, halfLog2Pi, tiny] = [f(lo), f(0.999), f(0.5 * LOG_2PI), f(1e-6)];
   const scaleSum = f(logScaleSum);
-  const op = tf.customGrad(
-    ((...args: unknown[]) => {
-      args.pop(); // the save function: the closure keeps what the backward pass needs
-      const [outT] = args as tf.Tensor2D[];
-      const B = outT.shape[0];
+  // the noise is data: read in the forward pass, not an input of the op (no gradient for it)
+  return (outT, noiseT) => {
+    const B = outT.shape[0];
+    const n = B * A;
+    const noise = noiseT.dataSync() as Float32Array;
+    // what the backward pass reads, from the forward pass
+    let [tr, std, t]: Float32Array[] = [];
+    return customOp({ out: outT }, () => {
       const out = outT.dataSync() as Float32Array;
-      const noise = currentNoise!;
-      const n = B * A;
       const raw = new Float32Array(n);
       for (let b = 0; b < B; b++) {
         for (let a = 0; a < A; a++) raw[b * A + a] = out[b * 2 * A + A + a];
       }
-      const tr = applyKernel(tf.tanh, raw);
+      tr = applyKernel(tf.tanh, raw);
       // plain loops: a typed array's map calls its closure per element, several times slower
       const logStd = new Float32Array(n);
       for (let k = 0; k < n; k++) logStd[k] = f(loF + f(halfRange * f(tr[k] + 1)));
-      const std = applyKernel(tf.exp, logStd);
+      std = applyKernel(tf.exp, logStd);
       const u = new Float32Array(n);
       for (let b = 0; b < B; b++) {
         for (let a = 0; a < A; a++) {
@@ -122,7 +123,7 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
           u[k] = f(out[b * 2 * A + a] + f(std[k] * noise[k]));
         }
       }
-      const t = applyKernel(tf.tanh, u);
+      t = applyKernel(tf.tanh, u);
       const logArg = new Float32Array(n);
       const packed = new Float32Array(B * (A + 1));
       const gaussian = new Float32Array(B);
@@ -144,38 +145,27 @@ export function fusedSquashedSampleOp(spec: SquashSpec): SquashedSampleOp | null
         for (let a = 0; a < A; a++) correction = f(correction + logs[b * A + a]);
         packed[b * (A + 1) + A] = f(f(gaussian[b] - correction) - scaleSum);
       }
-      return {
-        value: tf.tensor2d(packed, [B, A + 1]),
-        gradFunc: (dyT: tf.Tensor2D) => {
-          const dy = dyT.dataSync() as Float32Array;
-          const grad = new Float32Array(B * 2 * A);
-          for (let b = 0; b < B; b++) {
-            const dL = dy[b * (A + 1) + A];
-            for (let a = 0; a < A; a++) {
-              const k = b * A + a;
-              const tk = t[k];
-              const oneMinusT2 = f(1 - f(tk * tk));
-              const dY = Math.abs(tk) <= clip ? dy[b * (A + 1) + a] : 0;
-              const dT = f(dY + f(dL * f(f(2 * tk) / f(oneMinusT2 + tiny))));
-              const du = f(dT * oneMinusT2);
-              const dLogStd = f(f(f(du * noise[k]) * std[k]) - dL);
-              grad[b * 2 * A + a] = du;
-              grad[b * 2 * A + A + a] = f(dLogStd * f(halfRange * f(1 - f(tr[k] * tr[k]))));
-            }
+      return { outputs: [tf.tensor2d(packed, [B, A + 1])], keep: [] };
+    }, ([dyT]) => ({
+      out: () => {
+        const dy = dyT.dataSync() as Float32Array;
+        const grad = new Float32Array(B * 2 * A);
+        for (let b = 0; b < B; b++) {
+          const dL = dy[b * (A + 1) + A];
+          for (let a = 0; a < A; a++) {
+            const k = b * A + a;
+            const tk = t[k];
+            const oneMinusT2 = f(1 - f(tk * tk));
+            const dY = Math.abs(tk) <= clip ? dy[b * (A + 1) + a] : 0;
+            const dT = f(dY + f(dL * f(f(2 * tk) / f(oneMinusT2 + tiny))));
+            const du = f(dT * oneMinusT2);
+            const dLogStd = f(f(f(du * noise[k]) * std[k]) - dL);
+            grad[b * 2 * A + a] = du;
+            grad[b * 2 * A + A + a] = f(dLogStd * f(halfRange * f(1 - f(tr[k] * tr[k]))));
           }
-          return [tf.tensor2d(grad, [B, 2 * A])];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (out: tf.Tensor2D) => tf.Tensor2D;
-  // the noise is data: read in the forward pass, not an input of the op (no gradient for it)
-  let currentNoise: Float32Array | null = null;
-  return (out, noise) => {
-    currentNoise = noise.dataSync() as Float32Array;
-    try {
-      return op(out);
-    } finally {
-      currentNoise = null;
-    }
+        }
+        return tf.tensor2d(grad, [B, 2 * A]);
+      },
+    }))[0] as tf.Tensor2D;
   };
 }
