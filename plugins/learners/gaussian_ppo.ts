@@ -17,7 +17,7 @@
  * the `cpu` backend accumulates its sums in double precision, so float32 passes would not
  * give its bits.
  */
-import { tf } from "../../core/tensor/mod.ts";
+import { customOp, tf } from "../../core/tensor/mod.ts";
 import { GaussianPolicy } from "./gaussian_policy.ts";
 import { applyKernel } from "./squashed_gaussian.ts";
 import type { MinibatchStats, MinibatchTerms, PpoLossOptions } from "./ppo_objective.ts";
@@ -93,39 +93,35 @@ export function fusedGaussianPpoLoss(
   options: GaussianPpoOptions,
 ): { loss: tf.Scalar; stats: GaussianPpoStats } {
   const stats = {} as GaussianPpoStats;
-  const op = tf.customGrad(
-    ((...args: unknown[]) => {
-      args.pop(); // the save function: the closure keeps what the backward pass needs
-      const [meanT, logStdT, valueT] = args as tf.Tensor[];
-      const [B, A] = meanT.shape;
-      const p = logStdT.dataSync() as Float32Array;
-      const std = applyKernel(tf.exp, p);
-      const fwd = forward(
-        meanT.dataSync() as Float32Array,
-        p,
-        std,
-        valueT.dataSync() as Float32Array,
-        batch,
-        B,
-        A,
-        options,
-        (lr) => applyKernel(tf.exp, lr),
-      );
-      Object.assign(stats, fwd.stats);
-      return {
-        value: tf.scalar(fwd.loss),
-        gradFunc: (dy: tf.Tensor) => {
-          const g = backward(dy.dataSync()[0], fwd, std, batch, B, A, options);
-          return [
-            tf.tensor2d(g.dMean, [B, A]),
-            tf.tensor(g.dLogStd, logStdT.shape),
-            tf.tensor(g.dValue, valueT.shape),
-          ];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0],
-  ) as unknown as (mean: tf.Tensor, logStd: tf.Tensor, value: tf.Tensor) => tf.Scalar;
-  return { loss: op(mean, logStd, value), stats };
+  const [B, A] = mean.shape;
+  let fwd: Forward | null = null;
+  let std = new Float32Array(0) as Float32Array;
+  let grads: ReturnType<typeof backward> | null = null;
+  // the three gradients come from one backward pass, run once for whichever is asked first
+  const backwardOnce = (dy: tf.Tensor) =>
+    grads ??= backward(dy.dataSync()[0], fwd!, std, batch, B, A, options);
+  const [loss] = customOp({ mean, logStd, value }, () => {
+    const p = logStd.dataSync() as Float32Array;
+    std = applyKernel(tf.exp, p);
+    fwd = forward(
+      mean.dataSync() as Float32Array,
+      p,
+      std,
+      value.dataSync() as Float32Array,
+      batch,
+      B,
+      A,
+      options,
+      (lr) => applyKernel(tf.exp, lr),
+    );
+    Object.assign(stats, fwd.stats);
+    return { outputs: [tf.scalar(fwd.loss)], keep: [] };
+  }, ([dy]) => ({
+    mean: () => tf.tensor2d(backwardOnce(dy).dMean, [B, A]),
+    logStd: () => tf.tensor(backwardOnce(dy).dLogStd, logStd.shape),
+    value: () => tf.tensor(backwardOnce(dy).dValue, value.shape),
+  }));
+  return { loss: loss as tf.Scalar, stats };
 }
 
 /** What the forward pass leaves for the backward pass. */
