@@ -254,7 +254,7 @@ interface PeerTimes {
 }
 
 /** What the PyTorch peer reports: times per update, its version, BLAS and thread pools. */
-interface PeerReport {
+export interface PeerReport {
   ms: Record<string, PeerTimes>;
   torch: string;
   threads: number;
@@ -290,79 +290,138 @@ function torchPeer(threads: number): Promise<PeerReport | string> {
   return runTorchPeer("torch_update.py", ["--json", "--threads", String(threads)]);
 }
 
+/** One repeat's figures for one update: CPU (and wall) ms per update. */
+interface UpdateFigures {
+  wasm: number;
+  native?: number;
+  nativeWall?: number;
+  wasmWall: number;
+  torch?: { cpu: number; wall: number };
+}
+
 /**
- * Times each update of `cases` under the wasm backend, wasm-blas (when a BLAS loads; the same
- * algorithm objects with the native matMul switched on, interleaved round by round with the
- * plain kernel so load on the machine hits both alike) and cpu (when one update takes under
- * `cpuLimitMs`), and the PyTorch peer when python3 with torch is present. Returns a markdown
- * report: CPU ms per update, median of the rounds after warm-up.
+ * Times one update under the wasm backend and wasm-blas (when a BLAS loads; the same algorithm
+ * objects with the native matMul switched on, interleaved round by round with the plain kernel
+ * so load on the machine hits both alike): the median CPU and wall ms per update over rounds
+ * after warm-up.
+ */
+async function timeUpdate(
+  registry: Registry,
+  c: UpdateCase,
+  options: { targetMs: number; threads: number; native: boolean },
+): Promise<{ figures: Omit<UpdateFigures, "torch">; prepared: PreparedUpdate; rounds: number }> {
+  const { targetMs, threads } = options;
+  await useBackend("wasm");
+  const prepared = await prepareUpdate(registry, c.raw);
+  const per = prepared.updatesPerCall;
+  const modes = options.native ? [false, true] : [false];
+  const set = (native: boolean) => native ? enableNativeMatMul({ threads }) : disableNativeMatMul();
+  // warm-up (kernels, allocations), which also sizes the number of rounds
+  let slowest = 0;
+  for (const native of modes) {
+    set(native);
+    for (let i = 0; i < 2; i++) prepared.run();
+    slowest = Math.max(slowest, cpuMilliseconds(prepared.run));
+  }
+  const rounds = Math.max(5, Math.min(25, Math.round(targetMs / slowest)));
+  const samples: number[][] = modes.map(() => []);
+  const walls: number[][] = modes.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    modes.forEach((native, i) => {
+      set(native);
+      const start = performance.now();
+      samples[i].push(cpuMilliseconds(prepared.run) / per);
+      walls[i].push((performance.now() - start) / per);
+    });
+  }
+  disableNativeMatMul();
+  const [wasm, native] = samples.map(median);
+  const [wasmWall, nativeWall] = walls.map(median);
+  return { figures: { wasm, native, wasmWall, nativeWall }, prepared, rounds };
+}
+
+/**
+ * Times each update of `cases` under the wasm backend, wasm-blas ({@link timeUpdate}), cpu
+ * (when one update takes under `cpuLimitMs`; first repeat only) and the PyTorch peer when
+ * python3 with torch is present, `repeat` times, the peer and dmerl in turn, so that a drift of
+ * the machine's speed over minutes hits both sides alike (PyTorch's own figure moves by up to
+ * 20% from one run to the next). Returns a markdown report: per side the median over repeats
+ * of each repeat's median over rounds, their ratio, and the range of the per-repeat ratios.
  */
 export async function updateTable(
   registry: Registry,
   cases: UpdateCase[] = HUMANOID_UPDATES,
-  options: { targetMs?: number; cpuLimitMs?: number; threads?: number } = {},
+  options: {
+    targetMs?: number;
+    cpuLimitMs?: number;
+    threads?: number;
+    repeat?: number;
+    /** The peer's figures (default: the PyTorch peer process), or why there are none. */
+    peer?: (threads: number) => Promise<PeerReport | string>;
+  } = {},
 ): Promise<string> {
   const targetMs = options.targetMs ?? 3000;
   const cpuLimitMs = options.cpuLimitMs ?? 2000;
   const threads = options.threads ?? 1;
+  const repeat = options.repeat ?? 3;
   await useBackend("wasm");
   const blas = enableNativeMatMul({ threads });
   disableNativeMatMul();
   const notes: string[] = [];
   const rows: string[] = [];
   const cpuSkips: string[] = [];
-  const peer = await torchPeer(threads);
+  const cpuMs = new Map<string, number>();
+  const figures = new Map<string, UpdateFigures[]>(cases.map((c) => [c.label, []]));
+  let peer: PeerReport | string = "not run";
+  for (let r = 0; r < repeat; r++) {
+    peer = await (options.peer ?? torchPeer)(threads);
+    for (const c of cases) {
+      const { figures: f, prepared, rounds } = await timeUpdate(registry, c, {
+        targetMs,
+        threads,
+        native: blas.enabled,
+      });
+      if (r === 0) {
+        await useBackend("cpu");
+        const per = prepared.updatesPerCall;
+        const first = cpuMilliseconds(prepared.run) / per; // includes moving the weights over
+        if (first > cpuLimitMs) cpuSkips.push(`${c.label} (${(first / 1000).toFixed(1)} s)`);
+        else cpuMs.set(c.label, medianUpdateCpuMs(prepared, 3));
+        await useBackend("wasm");
+      }
+      prepared.dispose();
+      const torch = typeof peer === "string" ? undefined : peer.ms[c.peer];
+      figures.get(c.label)!.push({ ...f, torch });
+      console.error(`${c.label}: repeat ${r + 1}/${repeat}, ${rounds} rounds`);
+    }
+  }
   const fmt = (ms: number | undefined) => (ms === undefined ? "-" : ms.toFixed(1));
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? "-" : (a / b).toFixed(2);
+  const medianOf = (values: (number | undefined)[]) =>
+    values.some((v) => v === undefined) ? undefined : median(values as number[]);
   for (const c of cases) {
-    await useBackend("wasm");
-    const prepared = await prepareUpdate(registry, c.raw);
-    const per = prepared.updatesPerCall;
-    const modes = blas.enabled ? [false, true] : [false];
-    const set = (native: boolean) =>
-      native ? enableNativeMatMul({ threads }) : disableNativeMatMul();
-    // warm-up (kernels, allocations), which also sizes the number of rounds
-    let slowest = 0;
-    for (const native of modes) {
-      set(native);
-      for (let i = 0; i < 2; i++) prepared.run();
-      slowest = Math.max(slowest, cpuMilliseconds(prepared.run));
-    }
-    const rounds = Math.max(5, Math.min(25, Math.round(targetMs / slowest)));
-    const samples: number[][] = modes.map(() => []);
-    const walls: number[][] = modes.map(() => []);
-    for (let r = 0; r < rounds; r++) {
-      modes.forEach((native, i) => {
-        set(native);
-        const start = performance.now();
-        samples[i].push(cpuMilliseconds(prepared.run) / per);
-        walls[i].push((performance.now() - start) / per);
-      });
-    }
-    disableNativeMatMul();
-    const [wasm, native] = samples.map(median);
-    const nativeWall = walls.length > 1 ? median(walls[1]) : undefined;
-    let cpu: number | undefined;
-    await useBackend("cpu");
-    const first = cpuMilliseconds(prepared.run) / per; // includes moving the weights over
-    if (first > cpuLimitMs) {
-      cpuSkips.push(`${c.label} (${(first / 1000).toFixed(1)} s)`);
-    } else {
-      cpu = medianUpdateCpuMs(prepared, 3);
-    }
-    await useBackend("wasm");
-    prepared.dispose();
-    const torch = typeof peer === "string" ? undefined : peer.ms[c.peer];
+    const runs = figures.get(c.label)!;
+    const wasm = medianOf(runs.map((f) => f.wasm))!;
+    const native = medianOf(runs.map((f) => f.native));
+    const nativeWall = medianOf(runs.map((f) => f.nativeWall));
+    const torchCpu = medianOf(runs.map((f) => f.torch?.cpu));
+    const torchWall = medianOf(runs.map((f) => f.torch?.wall));
     const fastCpu = native ?? wasm;
-    const fastWall = nativeWall ?? median(walls[0]);
+    const fastWall = nativeWall ?? medianOf(runs.map((f) => f.wasmWall));
+    const perRepeat = runs.every((f) => f.torch)
+      ? runs.map((f) => (f.native ?? f.wasm) / f.torch!.cpu)
+      : [];
+    const range = perRepeat.length > 0
+      ? `${Math.min(...perRepeat).toFixed(2)}-${Math.max(...perRepeat).toFixed(2)}`
+      : "-";
     rows.push(
-      `| ${c.label} | ${fmt(wasm)} | ${fmt(native)} / ${fmt(nativeWall)} | ${fmt(cpu)} | ` +
-        `${fmt(torch?.cpu)} / ${fmt(torch?.wall)} | ${
-          native ? (wasm / native).toFixed(2) + "x" : "-"
-        } | ${ratio(fastCpu, torch?.cpu)} / ${ratio(fastWall, torch?.wall)} |`,
+      `| ${c.label} | ${fmt(wasm)} | ${fmt(native)} / ${fmt(nativeWall)} | ${
+        fmt(cpuMs.get(c.label))
+      } | ${fmt(torchCpu)} / ${fmt(torchWall)} | ${
+        native ? (wasm / native).toFixed(2) + "x" : "-"
+      } | ${ratio(fastCpu, torchCpu)} / ${ratio(fastWall, torchWall)} | ${range} |`,
     );
-    console.error(`${c.label}: ${rounds} rounds`);
   }
   if (cpuSkips.length > 0) {
     notes.push(
@@ -394,10 +453,11 @@ export async function updateTable(
     "SiLU. PPO: one minibatch Adam step (256 samples, 256x256 tanh actor and critic, gradient-norm",
     "clipping). Median over rounds after warm-up of this process's CPU time (user + system) and",
     "of the wall time (CPU / wall where both are given); wasm and wasm-blas interleaved round by",
-    "round on the same algorithm objects.",
+    `round on the same algorithm objects. ${repeat} repeat(s), the PyTorch peer and dmerl in turn:`,
+    "each figure is the median over repeats, the last column the range of the per-repeat ratios.",
     "",
-    "| update | wasm CPU | wasm-blas CPU / wall | cpu CPU | PyTorch CPU / wall | wasm-blas speed-up | dmerl / PyTorch CPU / wall |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| update | wasm CPU | wasm-blas CPU / wall | cpu CPU | PyTorch CPU / wall | wasm-blas speed-up | dmerl / PyTorch CPU / wall | per repeat (CPU) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
     ...notes.map((n) => `- ${n}`),

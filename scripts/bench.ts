@@ -236,11 +236,19 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: "list",
     help: "override run config, e.g. policyParams.diffusionSteps=4 (repeatable)",
   },
+  "--repeat": {
+    key: "repeat",
+    kind: "int",
+    help: "bench update: repeats, the PyTorch peer and dmerl in turn (default 3)",
+  },
   "--help": { key: "help", kind: "boolean", help: "show this help" },
 };
 
 /** Measurements that are not training runs: name -> markdown summary. */
-const MEASUREMENTS: Record<string, { description: string; run: () => Promise<string> }> = {
+const MEASUREMENTS: Record<
+  string,
+  { description: string; run: (options: { repeat?: number }) => Promise<string>; repeats?: true }
+> = {
   "update-time": {
     description:
       "ms per env step + update on Pendulum-v1: SAC, and DiffSAC (both surrogates) for K in 1, 2, 4, 8, 16",
@@ -276,11 +284,12 @@ const MEASUREMENTS: Record<string, { description: string; run: () => Promise<str
   },
   "update": {
     description:
-      "CPU and wall ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch (every pool pinned) when installed; DMERL_BLAS_THREADS=2 runs both sides on two threads",
-    run: async () => {
+      "CPU and wall ms per update at Humanoid-v4 sizes: SAC, DiffSAC K=1 and 8 (chain), PPO; wasm, wasm-blas, cpu, and PyTorch (every pool pinned) when installed, in turn over --repeat repeats (default 3); DMERL_BLAS_THREADS=2 runs both sides on two threads",
+    repeats: true,
+    run: async ({ repeat }) => {
       const { updateTable } = await import("../bench/update_timing.ts");
       const threads = Number(Deno.env.get("DMERL_BLAS_THREADS") ?? "1");
-      return await updateTable(builtinRegistry(), undefined, { threads });
+      return await updateTable(builtinRegistry(), undefined, { threads, repeat });
     },
   },
   "lv-cost": {
@@ -524,8 +533,16 @@ if (import.meta.main) {
       return args.values.help ? 0 : 2;
     }
     const name = args.positional[0];
+    const repeat = args.values.repeat as number | undefined;
+    if (repeat !== undefined && !MEASUREMENTS[name]?.repeats) {
+      const takers = Object.keys(MEASUREMENTS).filter((m) => MEASUREMENTS[m].repeats);
+      throw new ConfigError(`--repeat: only for ${takers.join(", ")}, not '${name}'`);
+    }
+    if (repeat !== undefined && (!Number.isInteger(repeat) || repeat < 1)) {
+      throw new ConfigError(`--repeat: expected an integer >= 1, got ${repeat}`);
+    }
     if (MEASUREMENTS[name]) {
-      console.log(await MEASUREMENTS[name].run());
+      console.log(await MEASUREMENTS[name].run({ repeat }));
       return 0;
     }
     const bench = BENCHMARKS[name];

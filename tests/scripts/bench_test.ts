@@ -76,3 +76,41 @@ Deno.test("timeEnvSteps times whole iterations of off- and on-policy algorithms 
   }, { warmupSteps: 32, measureSteps: 40 });
   for (const ms of [sac, ppo]) assert.ok(Number.isFinite(ms) && ms > 0, `ms per step ${ms}`);
 });
+
+Deno.test("updateTable takes medians over repeats, the peer and dmerl in turn, with the per-repeat ratios", async () => {
+  const { updateTable } = await import("../../bench/update_timing.ts");
+  const { builtinRegistry } = await import("../../plugins/builtin.ts");
+  let calls = 0;
+  // a peer whose figure moves between repeats, as PyTorch's does
+  const peer = (threads: number) => {
+    calls++;
+    assert.equal(threads, 1);
+    const cpu = [10, 30, 20][calls - 1];
+    return Promise.resolve({
+      ms: { tiny: { cpu, wall: cpu } },
+      torch: "fake",
+      threads,
+      blas: "none",
+      pools: [],
+    });
+  };
+  const table = await updateTable(builtinRegistry(), [{
+    label: "tiny SAC",
+    peer: "tiny",
+    raw: {
+      algo: "sac",
+      env: "Pendulum-v1",
+      algoParams: { learningStarts: 40, batchSize: 8 },
+      policyParams: { hidden: [8] },
+    },
+  }], { targetMs: 5, cpuLimitMs: 1e4, repeat: 3, peer });
+  assert.equal(calls, 3);
+  assert.match(table, /3 repeat\(s\), the PyTorch peer and dmerl in turn/);
+  const row = table.split("\n").find((l) => l.startsWith("| tiny SAC |"))!;
+  const cells = row.split("|").map((c) => c.trim());
+  // PyTorch CPU / wall: the median of 10, 30 and 20
+  assert.equal(cells[5], "20.0 / 20.0");
+  // per-repeat ratios: dmerl's figure of each repeat over 10, 30 and 20 ms
+  const [low, high] = cells[8].split("-").map(Number);
+  assert.ok(low > 0 && high > low, cells[8]);
+});
