@@ -286,8 +286,15 @@ export async function runTorchPeer<T>(script: string, args: string[]): Promise<T
 }
 
 /** The update peer with every thread pool pinned to `threads`; the reason when it cannot run. */
-function torchPeer(threads: number): Promise<PeerReport | string> {
-  return runTorchPeer("torch_update.py", ["--json", "--threads", String(threads)]);
+function torchPeer(threads: number, warmupMs: number): Promise<PeerReport | string> {
+  const warmup = String(warmupMs / 1000);
+  return runTorchPeer("torch_update.py", [
+    "--json",
+    "--threads",
+    String(threads),
+    "--warmup-seconds",
+    warmup,
+  ]);
 }
 
 /** One repeat's figures for one update: CPU (and wall) ms per update. */
@@ -303,12 +310,15 @@ interface UpdateFigures {
  * Times one update under the wasm backend and wasm-blas (when a BLAS loads; the same algorithm
  * objects with the native matMul switched on, interleaved round by round with the plain kernel
  * so load on the machine hits both alike): the median CPU and wall ms per update over rounds
- * after warm-up.
+ * after `warmupMs` of warm-up. V8 compiles the update's code in tiers over its first few
+ * hundred calls, on a second thread whose time the CPU figure counts; a training run is past
+ * that within seconds, so the warm-up is long enough to reach it (SAC's median settles about
+ * 8% below its first rounds').
  */
 async function timeUpdate(
   registry: Registry,
   c: UpdateCase,
-  options: { targetMs: number; threads: number; native: boolean },
+  options: { targetMs: number; threads: number; native: boolean; warmupMs: number },
 ): Promise<{ figures: Omit<UpdateFigures, "torch">; prepared: PreparedUpdate; rounds: number }> {
   const { targetMs, threads } = options;
   await useBackend("wasm");
@@ -316,11 +326,17 @@ async function timeUpdate(
   const per = prepared.updatesPerCall;
   const modes = options.native ? [false, true] : [false];
   const set = (native: boolean) => native ? enableNativeMatMul({ threads }) : disableNativeMatMul();
-  // warm-up (kernels, allocations), which also sizes the number of rounds
+  // warm-up (kernels, allocations, compiled code), which also sizes the number of rounds
+  const warmupEnd = performance.now() + options.warmupMs;
+  for (let calls = 0; calls < 2 || performance.now() < warmupEnd; calls++) {
+    for (const native of modes) {
+      set(native);
+      prepared.run();
+    }
+  }
   let slowest = 0;
   for (const native of modes) {
     set(native);
-    for (let i = 0; i < 2; i++) prepared.run();
     slowest = Math.max(slowest, cpuMilliseconds(prepared.run));
   }
   const rounds = Math.max(5, Math.min(25, Math.round(targetMs / slowest)));
@@ -356,14 +372,17 @@ export async function updateTable(
     cpuLimitMs?: number;
     threads?: number;
     repeat?: number;
+    /** Warm-up per update before timing, both sides (default 5 s). */
+    warmupMs?: number;
     /** The peer's figures (default: the PyTorch peer process), or why there are none. */
-    peer?: (threads: number) => Promise<PeerReport | string>;
+    peer?: (threads: number, warmupMs: number) => Promise<PeerReport | string>;
   } = {},
 ): Promise<string> {
   const targetMs = options.targetMs ?? 3000;
   const cpuLimitMs = options.cpuLimitMs ?? 2000;
   const threads = options.threads ?? 1;
   const repeat = options.repeat ?? 3;
+  const warmupMs = options.warmupMs ?? 5000;
   await useBackend("wasm");
   const blas = enableNativeMatMul({ threads });
   disableNativeMatMul();
@@ -374,12 +393,13 @@ export async function updateTable(
   const figures = new Map<string, UpdateFigures[]>(cases.map((c) => [c.label, []]));
   let peer: PeerReport | string = "not run";
   for (let r = 0; r < repeat; r++) {
-    peer = await (options.peer ?? torchPeer)(threads);
+    peer = await (options.peer ?? torchPeer)(threads, warmupMs);
     for (const c of cases) {
       const { figures: f, prepared, rounds } = await timeUpdate(registry, c, {
         targetMs,
         threads,
         native: blas.enabled,
+        warmupMs,
       });
       if (r === 0) {
         await useBackend("cpu");
@@ -453,7 +473,11 @@ export async function updateTable(
     "SiLU. PPO: one minibatch Adam step (256 samples, 256x256 tanh actor and critic, gradient-norm",
     "clipping). Median over rounds after warm-up of this process's CPU time (user + system) and",
     "of the wall time (CPU / wall where both are given); wasm and wasm-blas interleaved round by",
-    `round on the same algorithm objects. ${repeat} repeat(s), the PyTorch peer and dmerl in turn:`,
+    `round on the same algorithm objects, after ${
+      warmupMs / 1000
+    } s of warm-up per update on both sides`,
+    `(V8 compiles in tiers over the first few hundred calls). ${repeat} repeat(s), the PyTorch peer`,
+    "and dmerl in turn:",
     "each figure is the median over repeats, the last column the range of the per-repeat ratios.",
     "",
     "| update | wasm CPU | wasm-blas CPU / wall | cpu CPU | PyTorch CPU / wall | wasm-blas speed-up | dmerl / PyTorch CPU / wall | per repeat (CPU) |",

@@ -24,6 +24,7 @@ alone leaves a separate OpenBLAS pool running (it inflates CPU time by about 60%
 machine). threadpoolctl, where installed, pins them again and reports what each pool runs with.
 
 Usage: python3 bench/peers/torch_update.py [--json] [--rounds N] [--threads N]
+       [--warmup-seconds S]
 Without PyTorch it prints how to install it and exits 0.
 """
 
@@ -356,10 +357,14 @@ def timed_ms(f):
     return (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
 
 
-def measure(algo, per_call, rounds, warmup=10):
-    for _ in range(warmup):
+def measure(algo, per_call, rounds, warmup_seconds):
+    """Median CPU and wall ms per update over `rounds` after at least 10 calls and
+    `warmup_seconds` of warm-up (dmerl's side warms up as long)."""
+    start, calls = time.perf_counter(), 0
+    while calls < 10 or time.perf_counter() - start < warmup_seconds:
         for _ in range(per_call):
             algo.update()
+        calls += 1
     cpu, wall = [], []
     for _ in range(rounds):
         c, w = timed_ms(lambda: [algo.update() for _ in range(per_call)])
@@ -413,16 +418,19 @@ def main():
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds per update")
     parser.add_argument("--threads", type=int, default=1, help="threads of every pool")
+    parser.add_argument(
+        "--warmup-seconds", type=float, default=0, help="warm-up per update, at least 10 calls"
+    )
     args = parser.parse_args()
     pools = thread_pools(args.threads)
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     results = {
-        "sac": measure(Sac(), 2, args.rounds),
-        "diffsac-k1": measure(DiffSacChain(1), 2, args.rounds),
-        "diffsac-k8": measure(DiffSacChain(8), 2, max(5, args.rounds // 2)),
-        "ppo": measure(PpoMinibatch(), 1, args.rounds),
+        "sac": measure(Sac(), 2, args.rounds, args.warmup_seconds),
+        "diffsac-k1": measure(DiffSacChain(1), 2, args.rounds, args.warmup_seconds),
+        "diffsac-k8": measure(DiffSacChain(8), 2, max(5, args.rounds // 2), args.warmup_seconds),
+        "ppo": measure(PpoMinibatch(), 1, args.rounds, args.warmup_seconds),
     }
     if not report(results, pools, args.json):
         return

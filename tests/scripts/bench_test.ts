@@ -82,9 +82,10 @@ Deno.test("updateTable takes medians over repeats, the peer and dmerl in turn, w
   const { builtinRegistry } = await import("../../plugins/builtin.ts");
   let calls = 0;
   // a peer whose figure moves between repeats, as PyTorch's does
-  const peer = (threads: number) => {
+  const peer = (threads: number, warmupMs: number) => {
     calls++;
     assert.equal(threads, 1);
+    assert.equal(warmupMs, 20);
     const cpu = [10, 30, 20][calls - 1];
     return Promise.resolve({
       ms: { tiny: { cpu, wall: cpu } },
@@ -103,9 +104,10 @@ Deno.test("updateTable takes medians over repeats, the peer and dmerl in turn, w
       algoParams: { learningStarts: 40, batchSize: 8 },
       policyParams: { hidden: [8] },
     },
-  }], { targetMs: 5, cpuLimitMs: 1e4, repeat: 3, peer });
+  }], { targetMs: 5, cpuLimitMs: 1e4, repeat: 3, warmupMs: 20, peer });
   assert.equal(calls, 3);
-  assert.match(table, /3 repeat\(s\), the PyTorch peer and dmerl in turn/);
+  assert.match(table, /after 0.02 s of warm-up per update on both sides/);
+  assert.match(table, /3 repeat\(s\), the PyTorch peer\nand dmerl in turn/);
   const row = table.split("\n").find((l) => l.startsWith("| tiny SAC |"))!;
   const cells = row.split("|").map((c) => c.trim());
   // PyTorch CPU / wall: the median of 10, 30 and 20
