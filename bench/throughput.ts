@@ -28,15 +28,16 @@ const SHORT_LEARNING_STARTS = 500;
  * one env; SAC family batch 256, policy_frequency 2, 256x256 networks; PPO family rollouts of
  * 2048 env steps, 10 epochs x 32 minibatches, 64x64 networks), learning starting after
  * {@link SHORT_LEARNING_STARTS} steps so that the warm-up is short. Windows: a few hundred env
- * steps once learning has started (SAC), fewer for DiffSAC K=8 (about 70 ms an update), one
- * whole rollout and its epochs after a warm-up one (PPO, DiffPPO).
+ * steps after 400 updates (SAC) or 120 (DiffSAC K=8, about 35 ms an update), by when V8 has
+ * compiled the update's code in its last tier (the peer warms up as many), one whole rollout and
+ * its epochs after a warm-up one (PPO, DiffPPO).
  */
 export const HOPPER_THROUGHPUT: ThroughputCase[] = [
   {
     label: "SAC",
     peer: "sac",
     raw: { algo: "sac", env: "Hopper-v4", algoParams: { learningStarts: SHORT_LEARNING_STARTS } },
-    window: { warmupSteps: SHORT_LEARNING_STARTS + 20, measureSteps: 300 },
+    window: { warmupSteps: SHORT_LEARNING_STARTS + 400, measureSteps: 300 },
   },
   {
     label: "DiffSAC K=8 (chain)",
@@ -47,7 +48,7 @@ export const HOPPER_THROUGHPUT: ThroughputCase[] = [
       algoParams: { learningStarts: SHORT_LEARNING_STARTS, surrogate: "chain" },
       policyParams: { diffusionSteps: 8 },
     },
-    window: { warmupSteps: SHORT_LEARNING_STARTS + 10, measureSteps: 150 },
+    window: { warmupSteps: SHORT_LEARNING_STARTS + 120, measureSteps: 150 },
   },
   {
     label: "PPO",

@@ -160,8 +160,8 @@ def diffppo_case(K):
 # name -> (builder, warm-up env steps, measured env steps); the windows hold whole update
 # cycles (2 env steps for SAC; for PPO a whole rollout's 2048 env steps and 320 minibatches)
 CASES = {
-    "sac": (sac_case, 20, 300),
-    "diffsac-k8": (lambda: diffsac_case(8), 10, 100),
+    "sac": (sac_case, 400, 300),
+    "diffsac-k8": (lambda: diffsac_case(8), 120, 100),
     "ppo": (ppo_case, 256, ROLLOUT),
     "diffppo-k8": (lambda: diffppo_case(8), 128, ROLLOUT),
 }
