@@ -143,13 +143,83 @@ function negLogDensityTerms(
   ];
 }
 
+/**
+ * The backward passes' part STEP_GRAD and DENSITIES_GRAD share, from the gradients of -logPi
+ * (gRatio, in tmp `gL`) and of logQ (loaded from `at.G_Q`) to the running sums `E` (into eta),
+ * `N` (into the kernel's a^{k-1}, started by `startN` from minus the -logPi term's share) and `G`
+ * (into a), leaving logQ's share into a^{k-1} in tmp `x`; the tape's order, term by term.
+ */
+function negLogDensityGrads(
+  o: ReturnType<typeof ops>,
+  t: {
+    eta: number;
+    d: number;
+    eta4: number;
+    scaled: number;
+    e: number;
+    gL: number;
+    E: number;
+    N: number;
+    G: number;
+    x: number;
+    y: number;
+  },
+  at: { G_Q: number },
+  startN: (negX: Code) => Code,
+): Code {
+  const { load, param, lit, get, set, add, mul, div, neg } = o;
+  const VAR = 1;
+  /** The gradient into `4 eta` of `d^2 / (4 eta)` for upstream `g`: `-(g d^2) / (4 eta)^2`. */
+  const divisorGrad = (g: Code, dv: number) =>
+    neg(div(mul(g, mul(get(dv), get(dv))), mul(get(t.eta4), get(t.eta4))));
+  // deno-fmt-ignore
+  return [
+    // -logPi: log(eta), then 4 eta, then the square of e = a - piMean
+    ...set(t.E, div(mul(get(t.gL), lit(0.5)), get(t.eta))),
+    ...set(t.E, add(get(t.E), mul(divisorGrad(get(t.gL), t.e), lit(4)))),
+    ...set(t.x, mul(div(get(t.gL), get(t.eta4)), mul(get(t.e), lit(2)))), // a gets it, piMean -it
+    ...set(t.G, get(t.x)),
+    ...set(t.N, startN(neg(get(t.x)))),
+    // piMean = x - eta (x / sigma0^2): into eta, then through the division into x
+    ...set(t.E, add(get(t.E), mul(get(t.x), get(t.scaled)))),
+    ...set(t.N, add(get(t.N), div(mul(get(t.x), get(t.eta)), param(VAR)))),
+    // logQ: log(eta), 4 eta, the square of x - mean
+    ...set(t.y, neg(load(at.G_Q))),
+    ...set(t.E, add(get(t.E), div(mul(get(t.y), lit(0.5)), get(t.eta)))),
+    ...set(t.E, add(get(t.E), mul(divisorGrad(get(t.y), t.d), lit(4)))),
+    ...set(t.x, mul(div(get(t.y), get(t.eta4)), mul(get(t.d), lit(2)))),
+  ];
+}
+
+/**
+ * The backward passes' common end, from `M`, the gradient into `mean = a + eta drift` with
+ * `drift = a (-1 / sigma0^2) + f`: the gradients into f, a and eta stored.
+ */
+function meanGrads(
+  o: ReturnType<typeof ops>,
+  t: { eta: number; drift: number; E: number; G: number; M: number; x: number },
+  at: { OUT_A: number; OUT_F: number; OUT_ETA: number },
+): Code {
+  const { param, get, set, store, add, mul } = o;
+  const INV_VAR = 0;
+  return [
+    ...set(t.G, add(get(t.G), get(t.M))),
+    ...set(t.E, add(get(t.E), mul(get(t.M), get(t.drift)))),
+    ...set(t.x, mul(get(t.M), get(t.eta))),
+    ...store(at.OUT_F, get(t.x)),
+    ...store(at.OUT_A, add(get(t.G), mul(get(t.x), param(INV_VAR)))),
+    ...store(at.OUT_ETA, get(t.E)),
+  ];
+}
+
 // stepGrad(a, f, eta, noise, gNext, gRatio, gQ, gA, gF, gEta, n, -1/sigma0^2, sigma0^2): the
 // tensor form's backward pass per element, gRatio and gQ the per-sample upstream gradients of
 // logRatio and of logQ (plus gRatio: logRatio = logQ - logPi adds it there) broadcast over dims.
 // Each line is one tape node's gradient, in the order tfjs walks the tape (last op first); every
 // running sum (E for eta, N for next, G for a) adds its terms in the order the tape does.
 const STEP_GRAD = elementwiseFunction(10, 2, 17, (l, use) => {
-  const { load, param, lit, get, set, store, add, sub, mul, div, sqrt, neg } = ops(l, use);
+  const o = ops(l, use);
+  const { load, param, lit, get, set, add, sub, mul, div, sqrt, neg } = o;
   const [A, F, ETA, NOISE, G_NEXT, G_RATIO, G_Q, OUT_A, OUT_F, OUT_ETA] = [
     0,
     1,
@@ -182,9 +252,7 @@ const STEP_GRAD = elementwiseFunction(10, 2, 17, (l, use) => {
     15,
     16,
   ];
-  /** The gradient into `4 eta` of `d^2 / (4 eta)` for upstream `g`: `-(g d^2) / (4 eta)^2`. */
-  const divisorGrad = (g: Code, dv: number) =>
-    neg(div(mul(g, mul(get(dv), get(dv))), mul(get(eta4), get(eta4))));
+  const tmps = { eta, drift, d, eta4, scaled, e, gL, E, N, G, M, x, y };
   // deno-fmt-ignore
   return [
     // the forward values the gradients read
@@ -199,31 +267,13 @@ const STEP_GRAD = elementwiseFunction(10, 2, 17, (l, use) => {
     ...set(scaled, div(get(next), param(VAR))),
     ...set(e, sub(get(a), sub(get(next), mul(get(eta), get(scaled))))),
     ...set(gL, load(G_RATIO)),
-    // -logPi: log(eta), then 4 eta, then the square of e = a - piMean
-    ...set(E, div(mul(get(gL), lit(0.5)), get(eta))),
-    ...set(E, add(get(E), mul(divisorGrad(get(gL), e), lit(4)))),
-    ...set(x, mul(div(get(gL), get(eta4)), mul(get(e), lit(2)))), // into e: a gets it, piMean -it
-    ...set(G, get(x)),
-    ...set(N, add(load(G_NEXT), neg(get(x)))),
-    // piMean = next - eta (next / sigma0^2): into eta, then through the division into next
-    ...set(E, add(get(E), mul(get(x), get(scaled)))),
-    ...set(N, add(get(N), div(mul(get(x), get(eta)), param(VAR)))),
-    // logQ: log(eta), 4 eta, the square of next - mean
-    ...set(y, neg(load(G_Q))),
-    ...set(E, add(get(E), div(mul(get(y), lit(0.5)), get(eta)))),
-    ...set(E, add(get(E), mul(divisorGrad(get(y), d), lit(4)))),
-    ...set(x, mul(div(get(y), get(eta4)), mul(get(d), lit(2)))),
+    // x is next: next's own upstream gradient starts its sum
+    ...negLogDensityGrads(o, tmps, { G_Q }, (negX) => add(load(G_NEXT), negX)),
     ...set(N, add(get(N), get(x))),
     ...set(M, add(neg(get(x)), get(N))),
     // next = mean + sqrt(2 eta) noise
     ...set(E, add(get(E), mul(div(mul(get(N), load(NOISE)), mul(sqrt(get(eta2)), lit(2))), lit(2)))),
-    // mean = a + eta drift, drift = a (-1 / sigma0^2) + f
-    ...set(G, add(get(G), get(M))),
-    ...set(E, add(get(E), mul(get(M), get(drift)))),
-    ...set(x, mul(get(M), get(eta))),
-    ...store(OUT_F, get(x)),
-    ...store(OUT_A, add(get(G), mul(get(x), param(INV_VAR)))),
-    ...store(OUT_ETA, get(E)),
+    ...meanGrads(o, tmps, { OUT_A, OUT_F, OUT_ETA }),
   ];
 });
 
@@ -247,7 +297,8 @@ const DENSITIES = elementwiseFunction(7, 3, 7, (l, use) => {
 // densitiesGrad(a, f, eta, prev, gRatio, gQ, gA, gF, gEta, gPrev, n, -1/sigma0^2, sigma0^2):
 // STEP_GRAD without the sampling (prev is an input): the same tape order, minus next's node
 const DENSITIES_GRAD = elementwiseFunction(10, 2, 16, (l, use) => {
-  const { load, param, lit, get, set, store, add, sub, mul, div, neg } = ops(l, use);
+  const o = ops(l, use);
+  const { load, param, lit, get, set, store, add, sub, mul, div, neg } = o;
   const [A, F, ETA, PREV, G_RATIO, G_Q, OUT_A, OUT_F, OUT_ETA, OUT_PREV] = [
     0,
     1,
@@ -278,8 +329,7 @@ const DENSITIES_GRAD = elementwiseFunction(10, 2, 16, (l, use) => {
     13,
     14,
   ];
-  const divisorGrad = (g: Code, dv: number) =>
-    neg(div(mul(g, mul(get(dv), get(dv))), mul(get(eta4), get(eta4))));
+  const tmps = { eta, drift, d, eta4, scaled, e, gL, E, N, G, M, x, y };
   // deno-fmt-ignore
   return [
     ...set(a, load(A)),
@@ -291,28 +341,12 @@ const DENSITIES_GRAD = elementwiseFunction(10, 2, 16, (l, use) => {
     ...set(scaled, div(get(prev), param(VAR))),
     ...set(e, sub(get(a), sub(get(prev), mul(get(eta), get(scaled))))),
     ...set(gL, load(G_RATIO)),
-    // -logPi
-    ...set(E, div(mul(get(gL), lit(0.5)), get(eta))),
-    ...set(E, add(get(E), mul(divisorGrad(get(gL), e), lit(4)))),
-    ...set(x, mul(div(get(gL), get(eta4)), mul(get(e), lit(2)))),
-    ...set(G, get(x)),
-    ...set(N, neg(get(x))),
-    ...set(E, add(get(E), mul(get(x), get(scaled)))),
-    ...set(N, add(get(N), div(mul(get(x), get(eta)), param(VAR)))),
-    // logQ
-    ...set(y, neg(load(G_Q))),
-    ...set(E, add(get(E), div(mul(get(y), lit(0.5)), get(eta)))),
-    ...set(E, add(get(E), mul(divisorGrad(get(y), d), lit(4)))),
-    ...set(x, mul(div(get(y), get(eta4)), mul(get(d), lit(2)))),
+    // x is prev, data: its sum starts with -logPi's share
+    ...negLogDensityGrads(o, tmps, { G_Q }, (negX) => negX),
     ...store(OUT_PREV, add(get(N), get(x))),
     // mean = a + eta drift (its one consumer: prev - mean)
     ...set(M, neg(get(x))),
-    ...set(G, add(get(G), get(M))),
-    ...set(E, add(get(E), mul(get(M), get(drift)))),
-    ...set(x, mul(get(M), get(eta))),
-    ...store(OUT_F, get(x)),
-    ...store(OUT_A, add(get(G), mul(get(x), param(INV_VAR)))),
-    ...store(OUT_ETA, get(E)),
+    ...meanGrads(o, tmps, { OUT_A, OUT_F, OUT_ETA }),
   ];
 });
 
