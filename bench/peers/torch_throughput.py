@@ -198,10 +198,7 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every window")
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated cases")
     args = parser.parse_args()
-    pools = peer.thread_pools(args.threads)
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
-    torch.manual_seed(0)
+    pools = peer.start(args.threads)
     results = {}
     for name in args.cases.split(","):
         build, warmup, steps = CASES[name]

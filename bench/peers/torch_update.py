@@ -394,6 +394,16 @@ def blas_of_torch():
     return "unknown"
 
 
+def start(threads):
+    """Pins torch and every native pool to `threads` (one inter-op thread), seeds torch, and
+    returns what the pools run with (for `report`)."""
+    pools = thread_pools(threads)
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(0)
+    return pools
+
+
 def report(results, pools, as_json, note=""):
     """Prints the results as one JSON object (returns False), or the peer's header line for a
     table to follow (returns True): torch's version, BLAS and threads, and every pool."""
@@ -422,10 +432,7 @@ def main():
         "--warmup-seconds", type=float, default=0, help="warm-up per update, at least 10 calls"
     )
     args = parser.parse_args()
-    pools = thread_pools(args.threads)
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
-    torch.manual_seed(0)
+    pools = start(args.threads)
     results = {
         "sac": measure(Sac(), 2, args.rounds, args.warmup_seconds),
         "diffsac-k1": measure(DiffSacChain(1), 2, args.rounds, args.warmup_seconds),
