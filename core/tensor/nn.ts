@@ -267,8 +267,11 @@ export function stackedLinear(
   return op(...inputs);
 }
 
-/** Activations whose derivative {@link mlpForward} computes from the activation's output. */
-const OUTPUT_DERIVATIVE_ACTIVATIONS: readonly Activation[] = ["relu", "tanh", "linear"];
+/**
+ * Activations whose derivative is computed from the activation's output, so that the fused MLP
+ * op and {@link stackedLinear} apply them inside (others run as separate ops).
+ */
+export const OUTPUT_DERIVATIVE_ACTIVATIONS: readonly Activation[] = ["relu", "tanh", "linear"];
 
 /** `dy * f'(z)` for `y = f(z)`, from `y`: the same kernels and order as tfjs's own gradients. */
 function activationGradFromOutput(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf.Tensor {

@@ -7,6 +7,7 @@ import {
   type Activation,
   Adam,
   Mlp,
+  OUTPUT_DERIVATIVE_ACTIVATIONS,
   polyakUpdate,
   stackedLinear,
   stackedMlp,
@@ -100,7 +101,7 @@ class MlpPair {
     const rest = this.vars.slice(3);
     // the first hidden layer's activation inside its op where its gradient comes from the
     // output (relu: one pass with the addend on wasm), else at the head of the next op
-    const inside = rest.length > 0 && ["relu", "tanh"].includes(this.activation);
+    const inside = rest.length > 0 && OUTPUT_DERIVATIVE_ACTIVATIONS.includes(this.activation);
     let h: tf.Tensor = stackedLinear(action, wA, b0, {
       weightGrads,
       inputGrad,
