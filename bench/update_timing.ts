@@ -327,10 +327,10 @@ async function timeUpdate(
   const modes = options.native ? [false, true] : [false];
   const set = (native: boolean) => native ? enableNativeMatMul({ threads }) : disableNativeMatMul();
   // warm-up (kernels, allocations, compiled code), which also sizes the number of rounds: the
-  // fastest mode (the one compared with the peer) for warmupMs, the plain kernel for two calls
-  for (const native of [...modes].reverse()) {
-    set(native);
-    const end = performance.now() + (native === modes[modes.length - 1] ? options.warmupMs : 0);
+  // last mode (the one compared with the peer) first, for warmupMs, the plain kernel for two calls
+  for (let i = modes.length - 1; i >= 0; i--) {
+    set(modes[i]);
+    const end = performance.now() + (i === modes.length - 1 ? options.warmupMs : 0);
     for (let calls = 0; calls < 2 || performance.now() < end; calls++) prepared.run();
   }
   let slowest = 0;
