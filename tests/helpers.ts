@@ -148,6 +148,12 @@ export function assertSnapshotContinues(
   }
 }
 
+/** The bit patterns of float32 values (a tensor's, or an array's as float32), for exact comparison. */
+export function float32Bits(x: tf.Tensor | Float32Array | number[]): Uint32Array {
+  const values = x instanceof tf.Tensor ? (x.dataSync() as Float32Array) : Float32Array.from(x);
+  return new Uint32Array(values.slice().buffer);
+}
+
 /**
  * An algorithm context for tests that build an algorithm by hand: `makePolicy` refuses (the
  * algorithms under test build no second policy) unless given.

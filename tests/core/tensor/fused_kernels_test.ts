@@ -10,14 +10,9 @@ import { useBackend } from "../../../core/tensor/backend.ts";
 import { Rng } from "../../../core/rng.ts";
 import { FusedKernels, fusedModuleBytes } from "../../../core/tensor/fused_kernels.ts";
 import { Adam, Mlp } from "../../../core/tensor/nn.ts";
+import { float32Bits as bits } from "../../helpers.ts";
 
 await useBackend("wasm");
-
-const bits = (t: tf.Tensor | Float32Array | number[]) =>
-  new Uint32Array(
-    (t instanceof tf.Tensor ? (t.dataSync() as Float32Array) : Float32Array.from(t)).slice()
-      .buffer,
-  );
 
 function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => scale * rng.normal());

@@ -13,12 +13,9 @@ import {
   fusedTemperatureLoss,
   softBellmanTarget,
 } from "../../../plugins/learners/fused_sac.ts";
-import { assertGradientMatchesFiniteDifferences } from "../../helpers.ts";
+import { assertGradientMatchesFiniteDifferences, float32Bits as bits } from "../../helpers.ts";
 
 await useBackend("wasm");
-
-const bits = (x: tf.Tensor | Float32Array) =>
-  new Uint32Array((x instanceof tf.Tensor ? x.dataSync() as Float32Array : x).slice().buffer);
 
 const normal = (rng: Rng, n: number, scale = 1) =>
   Float32Array.from({ length: n }, () => scale * rng.normal());

@@ -16,7 +16,7 @@ import {
   gaussianPpoTerms,
 } from "../../../plugins/learners/gaussian_ppo.ts";
 import { advantagesOf, ppoLoss } from "../../../plugins/learners/ppo_objective.ts";
-import { assertGradientMatchesFiniteDifferences } from "../../helpers.ts";
+import { assertGradientMatchesFiniteDifferences, float32Bits as bits } from "../../helpers.ts";
 
 await useBackend("wasm");
 
@@ -77,8 +77,6 @@ function tensorForm(
     rows: B,
   };
 }
-
-const bits = (x: Float32Array | number[]) => new Uint32Array(Float32Array.from(x).buffer);
 
 const CASES: [string, GaussianPpoOptions][] = [
   ["clipped value loss, no entropy bonus", {

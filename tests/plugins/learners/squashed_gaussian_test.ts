@@ -11,12 +11,9 @@ import {
   fusedSquashedSampleOp,
   squashedSampleOp,
 } from "../../../plugins/learners/squashed_gaussian.ts";
-import { assertGradientMatchesFiniteDifferences } from "../../helpers.ts";
+import { assertGradientMatchesFiniteDifferences, float32Bits as bits } from "../../helpers.ts";
 
 await useBackend("wasm");
-
-const bits = (t: tf.Tensor | Float32Array) =>
-  new Uint32Array((t instanceof tf.Tensor ? t.dataSync() as Float32Array : t).slice().buffer);
 
 const SPEC = { actDim: 5, logStdMin: -5, logStdMax: 2, logScaleSum: 0.37 };
 
